@@ -7,7 +7,9 @@ from django_scopes import ScopedManager
 
 class AuditEvent(models.Model):
     creditor = models.ForeignKey("tenancy.Creditor", on_delete=models.CASCADE, related_name="+")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # Who acted when it was not a person: "api:<token prefix>", "import", "system".
     actor_label = models.CharField(max_length=100, blank=True)
     action = models.CharField(max_length=50)  # stable snake_case code, never renamed

@@ -4,4 +4,6 @@ from .models import AuditEvent
 
 
 def audit_events_for(*, subject_type: str, subject_ids: list[str]) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(subject_type=subject_type, subject_id__in=subject_ids).select_related("actor")
+    return AuditEvent.objects.filter(subject_type=subject_type, subject_id__in=subject_ids).select_related(
+        "actor"
+    )

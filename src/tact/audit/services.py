@@ -71,7 +71,9 @@ class Change:
     after: dict | None
 
 
-def audit_bulk(*, creditor, actor: Any, action: str, changes: Iterable[Change], facts: dict | None = None) -> int:
+def audit_bulk(
+    *, creditor, actor: Any, action: str, changes: Iterable[Change], facts: dict | None = None
+) -> int:
     """Write many audit events in batches (imports); returns how many were written."""
     actor_fields = _actor_fields(actor)
     shared_facts = jsonable(facts or {})

@@ -75,7 +75,9 @@ class Debtor(models.Model):
         ordering = ["name", "id"]
         constraints = [
             models.UniqueConstraint(fields=["creditor", "number"], name="debtor_number_unique"),
-            models.CheckConstraint(condition=Q(credit_limit_amount__gte=0), name="debtor_credit_limit_positive"),
+            models.CheckConstraint(
+                condition=Q(credit_limit_amount__gte=0), name="debtor_credit_limit_positive"
+            ),
         ]
         indexes = [models.Index(fields=["creditor", "name"], name="debtor_name")]
 
@@ -109,8 +111,12 @@ class Contact(models.Model):
     city = models.CharField(max_length=100, blank=True)
     country = models.CharField(max_length=2, choices=COUNTRIES, blank=True)
     is_preferred = models.BooleanField(default=False)
-    email_status = models.CharField(max_length=10, choices=ContactStatus.choices, default=ContactStatus.UNKNOWN)
-    phone_status = models.CharField(max_length=10, choices=ContactStatus.choices, default=ContactStatus.UNKNOWN)
+    email_status = models.CharField(
+        max_length=10, choices=ContactStatus.choices, default=ContactStatus.UNKNOWN
+    )
+    phone_status = models.CharField(
+        max_length=10, choices=ContactStatus.choices, default=ContactStatus.UNKNOWN
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -120,7 +126,9 @@ class Contact(models.Model):
         ordering = ["-is_preferred", "name", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["debtor"], condition=Q(is_preferred=True), name="contact_one_preferred_per_debtor"
+                fields=["debtor"],
+                condition=Q(is_preferred=True),
+                name="contact_one_preferred_per_debtor",
             ),
         ]
 
@@ -167,7 +175,9 @@ class Invoice(models.Model):
                 ),
                 name="invoice_open_within_gross",
             ),
-            models.CheckConstraint(condition=Q(due_on__gte=F("issued_on")), name="invoice_due_not_before_issue"),
+            models.CheckConstraint(
+                condition=Q(due_on__gte=F("issued_on")), name="invoice_due_not_before_issue"
+            ),
             models.CheckConstraint(
                 condition=Q(kind="invoice", gross_amount__gte=0) | Q(kind="credit_note", gross_amount__lte=0),
                 name="invoice_sign_matches_kind",
@@ -175,9 +185,7 @@ class Invoice(models.Model):
         ]
         indexes = [
             models.Index(fields=["creditor", "debtor", "due_on"], name="invoice_debtor_due"),
-            models.Index(
-                fields=["creditor", "due_on"], condition=~Q(open_amount=0), name="invoice_open_due"
-            ),
+            models.Index(fields=["creditor", "due_on"], condition=~Q(open_amount=0), name="invoice_open_due"),
         ]
 
     def __str__(self) -> str:
@@ -199,7 +207,9 @@ class PaymentSource(models.TextChoices):
 
 class Payment(models.Model):
     creditor = models.ForeignKey("tenancy.Creditor", on_delete=models.CASCADE, related_name="payments")
-    debtor = models.ForeignKey(Debtor, null=True, blank=True, on_delete=models.PROTECT, related_name="payments")
+    debtor = models.ForeignKey(
+        Debtor, null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+    )
     amount = AmountField()
     currency = currency_field()
     value_on = models.DateField()

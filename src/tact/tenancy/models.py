@@ -5,7 +5,12 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-COUNTRIES = [("DE", _("Germany")), ("NL", _("Netherlands")), ("BE", _("Belgium")), ("AT", _("Austria"))]
+COUNTRIES = [
+    ("DE", _("Germany")),
+    ("NL", _("Netherlands")),
+    ("BE", _("Belgium")),
+    ("AT", _("Austria")),
+]
 LANGUAGES = [("de", _("German")), ("nl", _("Dutch")), ("en", _("English")), ("fr", _("French"))]
 COLOR = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1f6f5c."))
 

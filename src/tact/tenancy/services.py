@@ -100,7 +100,9 @@ def creditor_add(
         try:
             validate_email(sender_email)
         except ValidationError as exc:
-            raise InvalidCreditorField(field="email", problem=f"{sender_email!r} is not an e-mail address.") from exc
+            raise InvalidCreditorField(
+                field="email", problem=f"{sender_email!r} is not an e-mail address."
+            ) from exc
     if Creditor.objects.filter(slug=slug).exists():
         raise CreditorExists(slug=slug)
     creditor = Creditor.objects.create(
@@ -137,7 +139,12 @@ class UserAdded:
 
 @transaction.atomic
 def user_add(
-    *, creditor: Creditor, email: str, role: str, password: str | None = None, by: AbstractBaseUser | None = None
+    *,
+    creditor: Creditor,
+    email: str,
+    role: str,
+    password: str | None = None,
+    by: AbstractBaseUser | None = None,
 ) -> UserAdded:
     """Give a person access to a creditor with a role; create the account when new.
 
@@ -158,7 +165,11 @@ def user_add(
         user = User.objects.create_user(username=email, email=email, password=shown_password)
     membership, _ = Membership.objects.update_or_create(user=user, creditor=creditor, defaults={"role": role})
     audit_record(
-        creditor=creditor, actor=by, action="member_added", subject=membership, after={"email": email, "role": role}
+        creditor=creditor,
+        actor=by,
+        action="member_added",
+        subject=membership,
+        after={"email": email, "role": role},
     )
     return UserAdded(user=user, membership=membership, password=shown_password)
 
@@ -178,14 +189,29 @@ class TokenIssued:
 
 @transaction.atomic
 def token_create(
-    *, creditor: Creditor, name: str, role: str = Role.CREDIT_MANAGER, by: AbstractBaseUser | None = None
+    *,
+    creditor: Creditor,
+    name: str,
+    role: str = Role.CREDIT_MANAGER,
+    by: AbstractBaseUser | None = None,
 ) -> TokenIssued:
     prefix = secrets.token_hex(TOKEN_PREFIX_BYTES)
     secret = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        creditor=creditor, name=name.strip() or "API token", prefix=prefix, secret_hash=_hash(secret), role=role, created_by=by
+        creditor=creditor,
+        name=name.strip() or "API token",
+        prefix=prefix,
+        secret_hash=_hash(secret),
+        role=role,
+        created_by=by,
     )
-    audit_record(creditor=creditor, actor=by, action="api_token_created", subject=token, after={"name": token.name})
+    audit_record(
+        creditor=creditor,
+        actor=by,
+        action="api_token_created",
+        subject=token,
+        after={"name": token.name},
+    )
     return TokenIssued(token=token, plaintext=f"tact_{prefix}_{secret}")
 
 
@@ -194,7 +220,9 @@ def token_authenticate(*, plaintext: str) -> ApiToken | None:
     parts = plaintext.strip().split("_", 2)
     if len(parts) != 3 or parts[0] != "tact":
         return None
-    token = ApiToken.objects.select_related("creditor").filter(prefix=parts[1], revoked_at__isnull=True).first()
+    token = (
+        ApiToken.objects.select_related("creditor").filter(prefix=parts[1], revoked_at__isnull=True).first()
+    )
     if token is None or not hmac.compare_digest(token.secret_hash, _hash(parts[2])):
         return None
     now = timezone.now()

@@ -1,0 +1,600 @@
+"""Writes to the ledger. Every change is audited; open amounts move only with allocations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from stdnum import vatin
+from stdnum.exceptions import ValidationError as StdnumError
+
+from tact.audit.services import audit_record
+from tact.core.money import quantize
+from tact.tenancy.models import COUNTRIES, LANGUAGES, Creditor
+
+from .errors import (
+    AllocationExceedsOpenAmount,
+    AllocationExceedsPayment,
+    CurrencyMismatch,
+    DebtorHasItems,
+    DebtorNumberTaken,
+    InvalidLedgerField,
+    InvoiceNumberTaken,
+)
+from .models import (
+    AcquisitionChannel,
+    Allocation,
+    Channel,
+    Contact,
+    ContactRole,
+    Debtor,
+    DebtorKind,
+    Invoice,
+    InvoiceKind,
+    Payment,
+    PaymentMethod,
+    PaymentSource,
+)
+
+ZERO = Decimal("0")
+DEBTOR_FIELDS = (
+    "number",
+    "kind",
+    "name",
+    "country",
+    "language",
+    "vat_id",
+    "acquisition_channel",
+    "preferred_channel",
+    "preferred_payment_method",
+    "credit_limit_amount",
+    "currency",
+    "tags",
+)
+CONTACT_FIELDS = (
+    "name",
+    "role",
+    "email",
+    "phone",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "is_preferred",
+    "email_status",
+    "phone_status",
+)
+INVOICE_FIELDS = (
+    "number",
+    "kind",
+    "issued_on",
+    "due_on",
+    "currency",
+    "gross_amount",
+    "net_amount",
+    "vat_amount",
+    "order_reference",
+)
+
+
+def _snapshot(obj: Any, fields: Sequence[str]) -> dict[str, Any]:
+    return {f: getattr(obj, f) for f in fields}
+
+
+def _changed(before: dict, after: dict) -> tuple[dict, dict]:
+    keys = [k for k in after if before.get(k) != after[k]]
+    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+
+
+def _choice(value: str, choices: Any, field: str) -> str:
+    allowed = [c for c, _ in choices]
+    if value not in allowed:
+        raise InvalidLedgerField(field=field, problem=f"{value!r} is not one of {', '.join(allowed)}.")
+    return value
+
+
+def normalize_phone(value: str, *, region: str | None, field: str = "phone") -> str:
+    """A phone number in E.164, read in the given country when it has no +prefix."""
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidLedgerField(field=field, problem=f"{value!r} is not a phone number.") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidLedgerField(field=field, problem=f"{value!r} is not a valid phone number.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _email(value: str, field: str = "email") -> str:
+    value = (value or "").strip()
+    if value:
+        try:
+            validate_email(value)
+        except ValidationError as exc:
+            raise InvalidLedgerField(field=field, problem=f"{value!r} is not an e-mail address.") from exc
+    return value
+
+
+def _clean_debtor(data: dict[str, Any]) -> dict[str, Any]:
+    out = dict(data)
+    if "number" in out:
+        out["number"] = str(out["number"]).strip()
+        if not out["number"]:
+            raise InvalidLedgerField(field="number", problem="the debtor number is required.")
+    if "name" in out:
+        out["name"] = str(out["name"]).strip()
+        if not out["name"]:
+            raise InvalidLedgerField(field="name", problem="the name is required.")
+    if "kind" in out:
+        _choice(out["kind"], DebtorKind.choices, "kind")
+    if "country" in out:
+        out["country"] = str(out["country"]).upper()
+        _choice(out["country"], COUNTRIES, "country")
+    if "language" in out:
+        _choice(out["language"], LANGUAGES, "language")
+    if out.get("vat_id"):
+        try:
+            out["vat_id"] = vatin.validate(out["vat_id"])
+        except StdnumError as exc:
+            raise InvalidLedgerField(
+                field="vat_id", problem=f"{out['vat_id']!r} is not a valid VAT id."
+            ) from exc
+    if out.get("acquisition_channel"):
+        _choice(out["acquisition_channel"], AcquisitionChannel.choices, "acquisition_channel")
+    if "preferred_channel" in out:
+        _choice(out["preferred_channel"], Channel.choices, "preferred_channel")
+    if "preferred_payment_method" in out:
+        _choice(out["preferred_payment_method"], PaymentMethod.choices, "preferred_payment_method")
+    if out.get("credit_limit_amount") is not None and out["credit_limit_amount"] < 0:
+        raise InvalidLedgerField(field="credit_limit_amount", problem="a credit limit cannot be negative.")
+    if "tags" in out:
+        tags = out["tags"] or []
+        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+            raise InvalidLedgerField(field="tags", problem="tags are a list of words.")
+        out["tags"] = sorted({t.strip() for t in tags if t.strip()})
+    return out
+
+
+@transaction.atomic
+def debtor_create(*, creditor: Creditor, by: Any, **fields: Any) -> Debtor:
+    """Create a debtor. Defaults come from the creditor (country, language, currency).
+
+    Raises InvalidLedgerField naming the field, or DebtorNumberTaken.
+    """
+    fields.setdefault("country", creditor.country)
+    fields.setdefault("language", creditor.language)
+    fields.setdefault("currency", creditor.currency)
+    data = _clean_debtor(fields)
+    if Debtor.objects.filter(number=data.get("number", "")).exists():
+        raise DebtorNumberTaken(number=data["number"])
+    debtor = Debtor.objects.create(creditor=creditor, **data)
+    audit_record(
+        creditor=creditor,
+        actor=by,
+        action="debtor_created",
+        subject=debtor,
+        after=_snapshot(debtor, DEBTOR_FIELDS),
+    )
+    return debtor
+
+
+@transaction.atomic
+def debtor_update(*, debtor: Debtor, by: Any, **changes: Any) -> Debtor:
+    data = _clean_debtor(changes)
+    if "number" in data and data["number"] != debtor.number:
+        if Debtor.objects.filter(number=data["number"]).exclude(pk=debtor.pk).exists():
+            raise DebtorNumberTaken(number=data["number"])
+    before = _snapshot(debtor, DEBTOR_FIELDS)
+    for key, value in data.items():
+        setattr(debtor, key, value)
+    before, after = _changed(before, _snapshot(debtor, DEBTOR_FIELDS))
+    if after:
+        debtor.save()
+        audit_record(
+            creditor=debtor.creditor,
+            actor=by,
+            action="debtor_updated",
+            subject=debtor,
+            before=before,
+            after=after,
+        )
+    return debtor
+
+
+@transaction.atomic
+def debtor_delete(*, debtor: Debtor, by: Any) -> None:
+    count = debtor.invoices.count()
+    if count:
+        raise DebtorHasItems(number=debtor.number, count=count)
+    audit_record(
+        creditor=debtor.creditor,
+        actor=by,
+        action="debtor_deleted",
+        subject=debtor,
+        before=_snapshot(debtor, DEBTOR_FIELDS),
+    )
+    debtor.delete()
+
+
+def _clean_contact(data: dict[str, Any], *, region: str | None) -> dict[str, Any]:
+    out = dict(data)
+    if "email" in out:
+        out["email"] = _email(out["email"])
+    if "phone" in out:
+        out["phone"] = normalize_phone(out["phone"], region=out.get("country") or region)
+    if "role" in out:
+        _choice(out["role"], ContactRole.choices, "role")
+    if out.get("country"):
+        out["country"] = out["country"].upper()
+        _choice(out["country"], COUNTRIES, "country")
+    return out
+
+
+@transaction.atomic
+def contact_create(*, debtor: Debtor, by: Any, **fields: Any) -> Contact:
+    data = _clean_contact(fields, region=debtor.country)
+    if not (data.get("name") or data.get("email") or data.get("phone")):
+        raise InvalidLedgerField(field="name", problem="a contact needs a name, an e-mail or a phone number.")
+    if data.get("is_preferred") or not debtor.contacts.exists():
+        Contact.objects.filter(debtor=debtor, is_preferred=True).update(is_preferred=False)
+        data["is_preferred"] = True
+    contact = Contact.objects.create(creditor=debtor.creditor, debtor=debtor, **data)
+    audit_record(
+        creditor=debtor.creditor,
+        actor=by,
+        action="contact_created",
+        subject=contact,
+        after=_snapshot(contact, CONTACT_FIELDS),
+    )
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, contact: Contact, by: Any, **changes: Any) -> Contact:
+    data = _clean_contact(changes, region=contact.debtor.country)
+    if data.get("is_preferred"):
+        Contact.objects.filter(debtor=contact.debtor, is_preferred=True).exclude(pk=contact.pk).update(
+            is_preferred=False
+        )
+    before = _snapshot(contact, CONTACT_FIELDS)
+    for key, value in data.items():
+        setattr(contact, key, value)
+    before, after = _changed(before, _snapshot(contact, CONTACT_FIELDS))
+    if after:
+        contact.save()
+        audit_record(
+            creditor=contact.creditor,
+            actor=by,
+            action="contact_updated",
+            subject=contact,
+            before=before,
+            after=after,
+        )
+    return contact
+
+
+@transaction.atomic
+def contact_delete(*, contact: Contact, by: Any) -> None:
+    audit_record(
+        creditor=contact.creditor,
+        actor=by,
+        action="contact_deleted",
+        subject=contact,
+        before=_snapshot(contact, CONTACT_FIELDS),
+    )
+    contact.delete()
+
+
+def _check_invoice(*, kind: str, issued_on: date, due_on: date, gross_amount: Decimal, currency: str) -> None:
+    _choice(kind, InvoiceKind.choices, "kind")
+    if due_on < issued_on:
+        raise InvalidLedgerField(
+            field="due_on", problem=f"the due date {due_on} lies before the issue date {issued_on}."
+        )
+    if kind == InvoiceKind.INVOICE and gross_amount < 0:
+        raise InvalidLedgerField(
+            field="gross_amount", problem="an invoice has a positive amount; use kind credit_note."
+        )
+    if kind == InvoiceKind.CREDIT_NOTE and gross_amount > 0:
+        raise InvalidLedgerField(field="gross_amount", problem="a credit note has a negative amount.")
+    if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
+        raise InvalidLedgerField(field="currency", problem=f"{currency!r} is not an ISO 4217 code like EUR.")
+
+
+@transaction.atomic
+def invoice_create(
+    *,
+    creditor: Creditor,
+    debtor: Debtor,
+    number: str,
+    issued_on: date,
+    due_on: date,
+    gross_amount: Decimal,
+    currency: str | None = None,
+    kind: str = InvoiceKind.INVOICE,
+    net_amount: Decimal | None = None,
+    vat_amount: Decimal | None = None,
+    open_amount: Decimal | None = None,
+    order_reference: str = "",
+    source: str = PaymentSource.MANUAL,
+    by: Any,
+) -> Invoice:
+    """Book an open item. An open amount below the gross amount is recorded as a payment
+    received outside tact (source given), so the item's history stays true.
+
+    Example: gross 1190.00 EUR, open 190.00 → an external payment of 1000.00 EUR allocated to it.
+    """
+    number = number.strip()
+    if not number:
+        raise InvalidLedgerField(field="number", problem="the invoice number is required.")
+    currency = currency or debtor.currency
+    _check_invoice(
+        kind=kind, issued_on=issued_on, due_on=due_on, gross_amount=gross_amount, currency=currency
+    )
+    if open_amount is not None and not _within(open_amount, gross_amount):
+        raise InvalidLedgerField(
+            field="open_amount",
+            problem=f"the open amount {open_amount} must lie between 0 and the amount {gross_amount}.",
+        )
+    if Invoice.objects.filter(number=number).exists():
+        raise InvoiceNumberTaken(number=number)
+    try:
+        with transaction.atomic():
+            invoice = Invoice.objects.create(
+                creditor=creditor,
+                debtor=debtor,
+                number=number,
+                kind=kind,
+                issued_on=issued_on,
+                due_on=due_on,
+                currency=currency,
+                gross_amount=gross_amount,
+                net_amount=net_amount,
+                vat_amount=vat_amount,
+                open_amount=gross_amount,
+                order_reference=order_reference,
+            )
+    except IntegrityError as exc:
+        raise InvoiceNumberTaken(number=number) from exc
+    audit_record(
+        creditor=creditor,
+        actor=by,
+        action="invoice_created",
+        subject=invoice,
+        after=_snapshot(invoice, INVOICE_FIELDS),
+    )
+    if open_amount is not None and open_amount != gross_amount:
+        invoice_set_open_amount(
+            invoice=invoice, open_amount=open_amount, value_on=issued_on, source=source, by=by
+        )
+        invoice.refresh_from_db()
+    return invoice
+
+
+def _within(open_amount: Decimal, gross: Decimal) -> bool:
+    return ZERO <= open_amount <= gross if gross >= 0 else gross <= open_amount <= ZERO
+
+
+@transaction.atomic
+def invoice_update(*, invoice: Invoice, by: Any, **changes: Any) -> Invoice:
+    """Change an item's facts. A new gross amount keeps what was paid: open = gross − allocated."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    before = _snapshot(invoice, INVOICE_FIELDS)
+    for key in changes:
+        if key not in INVOICE_FIELDS:
+            raise InvalidLedgerField(field=key, problem="cannot be changed here.")
+    if "number" in changes and changes["number"] != invoice.number:
+        if Invoice.objects.filter(number=changes["number"]).exclude(pk=invoice.pk).exists():
+            raise InvoiceNumberTaken(number=changes["number"])
+    for key, value in changes.items():
+        setattr(invoice, key, value)
+    _check_invoice(
+        kind=invoice.kind,
+        issued_on=invoice.issued_on,
+        due_on=invoice.due_on,
+        gross_amount=invoice.gross_amount,
+        currency=invoice.currency,
+    )
+    allocated = (
+        invoice.gross_amount - invoice.open_amount
+        if "gross_amount" not in changes
+        else before["gross_amount"] - invoice.open_amount
+    )
+    if "gross_amount" in changes:
+        new_open = invoice.gross_amount - allocated
+        if not _within(new_open, invoice.gross_amount):
+            raise InvalidLedgerField(
+                field="gross_amount",
+                problem=f"{allocated} {invoice.currency} is paid already; the amount cannot go below that.",
+            )
+        invoice.open_amount = new_open
+        invoice.settled_on = invoice.settled_on if new_open == 0 else None
+    before, after = _changed(before, _snapshot(invoice, INVOICE_FIELDS))
+    if after:
+        invoice.save()
+        audit_record(
+            creditor=invoice.creditor,
+            actor=by,
+            action="invoice_updated",
+            subject=invoice,
+            before=before,
+            after=after,
+        )
+    return invoice
+
+
+@transaction.atomic
+def invoice_set_open_amount(
+    *,
+    invoice: Invoice,
+    open_amount: Decimal,
+    value_on: date,
+    source: str,
+    by: Any,
+    reference: str = "",
+) -> Payment | None:
+    """Bring an item to the open amount another system reports.
+
+    Lower than now: a payment received outside tact, allocated to the item. Higher than now
+    (a reversed payment): a negative correction. Either way the allocations explain the open amount.
+    """
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if not _within(open_amount, invoice.gross_amount):
+        raise InvalidLedgerField(
+            field="open_amount",
+            problem=f"the open amount {open_amount} must lie between 0 and the amount {invoice.gross_amount}.",
+        )
+    difference = invoice.open_amount - open_amount
+    if difference == 0:
+        return None
+    payment = Payment.objects.create(
+        creditor=invoice.creditor,
+        debtor=invoice.debtor,
+        amount=difference,
+        currency=invoice.currency,
+        value_on=value_on,
+        method=PaymentMethod.OTHER,
+        source=source,
+        reference=reference or f"External payment on {invoice.number}",
+    )
+    _allocate(payment=payment, pairs=[(invoice, difference)], today=value_on)
+    audit_record(
+        creditor=invoice.creditor,
+        actor=by,
+        action="open_amount_changed",
+        subject=invoice,
+        before={"open_amount": invoice.open_amount},
+        after={"open_amount": open_amount},
+        facts={"payment": payment.pk},
+    )
+    return payment
+
+
+def _allocate(*, payment: Payment, pairs: Sequence[tuple[Invoice, Decimal]], today: date) -> list[Allocation]:
+    allocations = Allocation.objects.bulk_create(
+        [
+            Allocation(creditor=payment.creditor, payment=payment, invoice=inv, amount=amount)
+            for inv, amount in pairs
+        ]
+    )
+    for invoice, amount in pairs:
+        Invoice.objects.filter(pk=invoice.pk).update(open_amount=F("open_amount") - amount)
+    closed = [inv.pk for inv, _ in pairs]
+    Invoice.objects.filter(pk__in=closed, open_amount=0, settled_on__isnull=True).update(settled_on=today)
+    Invoice.objects.filter(pk__in=closed).exclude(open_amount=0).update(settled_on=None)
+    return allocations
+
+
+@dataclass(frozen=True)
+class AllocationRequest:
+    invoice: Invoice
+    amount: Decimal
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    creditor: Creditor,
+    amount: Decimal,
+    currency: str,
+    value_on: date,
+    debtor: Debtor | None = None,
+    method: str = PaymentMethod.TRANSFER,
+    reference: str = "",
+    payer_name: str = "",
+    payer_iban: str = "",
+    source: str = PaymentSource.MANUAL,
+    external_id: str = "",
+    allocations: Sequence[AllocationRequest] = (),
+    by: Any,
+) -> Payment:
+    """Record money received and apply it to items.
+
+    Each allocation may not exceed its item's open amount, and together they may not exceed
+    the payment. Example: 500.00 EUR, allocated 300.00 to RE-1 (open 300.00) and 200.00 to
+    RE-2 (open 1190.00) → RE-1 settled, RE-2 open 990.00.
+    Raises InvalidLedgerField, CurrencyMismatch, AllocationExceedsOpenAmount, AllocationExceedsPayment.
+    """
+    if amount == 0:
+        raise InvalidLedgerField(field="amount", problem="a payment cannot be zero.")
+    _choice(method, PaymentMethod.choices, "method")
+    _choice(source, PaymentSource.choices, "source")
+    if external_id:
+        existing = Payment.objects.filter(source=source, external_id=external_id).first()
+        if existing is not None:
+            return existing
+    invoices = {
+        inv.pk: inv
+        for inv in Invoice.objects.select_for_update()
+        .filter(pk__in=[a.invoice.pk for a in allocations])
+        .order_by("pk")
+    }
+    pairs: list[tuple[Invoice, Decimal]] = []
+    total = ZERO
+    for request in allocations:
+        invoice = invoices[request.invoice.pk]
+        if invoice.currency != currency:
+            raise CurrencyMismatch(
+                what="The payment",
+                currency=currency,
+                invoice=invoice.number,
+                invoice_currency=invoice.currency,
+            )
+        if debtor is not None and invoice.debtor_id != debtor.pk:
+            raise InvalidLedgerField(
+                field="allocations", problem=f"item {invoice.number} belongs to another debtor."
+            )
+        if not _within(invoice.open_amount - request.amount, invoice.gross_amount) or request.amount == 0:
+            raise AllocationExceedsOpenAmount(
+                amount=quantize(request.amount, currency),
+                currency=currency,
+                open_amount=quantize(invoice.open_amount, currency),
+                invoice=invoice.number,
+            )
+        pairs.append((invoice, request.amount))
+        total += request.amount
+    if abs(total) > abs(amount):
+        raise AllocationExceedsPayment(
+            allocated=quantize(total, currency),
+            amount=quantize(amount, currency),
+            currency=currency,
+        )
+    if debtor is None and pairs:
+        debtor = pairs[0][0].debtor
+    payment = Payment.objects.create(
+        creditor=creditor,
+        debtor=debtor,
+        amount=amount,
+        currency=currency,
+        value_on=value_on,
+        method=method,
+        reference=reference,
+        payer_name=payer_name,
+        payer_iban=payer_iban,
+        source=source,
+        external_id=external_id,
+        created_by=by if getattr(by, "pk", None) else None,
+    )
+    _allocate(payment=payment, pairs=pairs, today=value_on)
+    audit_record(
+        creditor=creditor,
+        actor=by,
+        action="payment_recorded",
+        subject=payment,
+        after={
+            "amount": amount,
+            "currency": currency,
+            "value_on": value_on,
+            "allocations": {inv.number: amt for inv, amt in pairs},
+        },
+    )
+    return payment

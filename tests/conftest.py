@@ -1,0 +1,85 @@
+"""Shared fixtures: the database check, two creditors with data, a real Chromium.
+
+Under CI=true a run without PostgreSQL or without Chromium fails; it never skips silently.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from django_scopes import scope
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
+
+CI = os.environ.get("CI", "").lower() == "true"
+CHROMIUM = os.environ.get("TACT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+
+
+def pytest_sessionstart(session):
+    if CI:
+        from django.conf import settings
+
+        engine = settings.DATABASES["default"]["ENGINE"]
+        if "postgresql" not in engine:
+            pytest.exit(f"CI=true needs PostgreSQL (DATABASE_URL), got {engine}", returncode=3)
+        if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+            pytest.exit(f"CI=true needs Chromium at {CHROMIUM}", returncode=3)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        if CI:
+            pytest.fail(f"Chromium missing at {CHROMIUM}")
+        pytest.skip(f"Chromium missing at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def creditor(db):
+    from tests.factories import CreditorFactory
+
+    return CreditorFactory(slug="acme", legal_name="Acme Handels GmbH", country="DE")
+
+
+@pytest.fixture
+def other_creditor(db):
+    """A second tenant with data of its own, so that every test of scoping can fail."""
+    from tests.factories import CreditorFactory, InvoiceFactory
+
+    other = CreditorFactory(slug="rival", legal_name="Rival B.V.", country="NL", language="nl")
+    with scope(creditor=other):
+        InvoiceFactory.create_batch(2, creditor=other)
+    return other
+
+
+@pytest.fixture
+def in_scope(creditor):
+    with scope(creditor=creditor):
+        yield creditor
