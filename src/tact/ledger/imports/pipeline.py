@@ -1,0 +1,449 @@
+"""Writing parsed ledger rows: set-based, all-or-nothing, idempotent.
+
+Rows arrive as a stream of `ImportRow`s (or the errors of rows that could not be read).
+They are merged chunk by chunk — one query to find the existing debtors of a chunk, one
+for its existing items, then bulk inserts and updates — inside one transaction. Any error
+anywhere rolls the whole import back; a dry run rolls back on purpose, so its report
+counts exactly what a real run would do.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from tact.audit.services import Change, audit_bulk
+from tact.ledger.models import Allocation, Contact, Debtor, Invoice, InvoiceKind, Payment, PaymentMethod
+from tact.tenancy.models import Creditor
+
+from .rows import ImportRow, RowError
+
+CHUNK = 5000
+MAX_REPORTED_ERRORS = 1000
+ZERO = Decimal("0")
+
+# The invoice facts an import may change, and the debtor facts it may fill in or change.
+INVOICE_FACTS = (
+    "kind",
+    "issued_on",
+    "due_on",
+    "currency",
+    "gross_amount",
+    "net_amount",
+    "vat_amount",
+    "order_reference",
+)
+DEBTOR_FACTS = ("name", "kind", "country", "language", "vat_id")
+
+
+class _Rollback(Exception):
+    """Raised inside the transaction to undo a dry run or a run with errors."""
+
+
+@dataclass
+class ImportReport:
+    created_debtors: int = 0
+    created_invoices: int = 0
+    updated_debtors: int = 0
+    updated_invoices: int = 0
+    unchanged: int = 0
+    settled: int = 0
+    payments_recorded: int = 0
+    rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+    dry_run: bool = False
+    file_format: str = ""
+    conventions: dict[str, Any] = field(default_factory=dict)
+
+    def add_error(self, error: RowError) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append(error)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "created": {"debtors": self.created_debtors, "invoices": self.created_invoices},
+            "updated": {"debtors": self.updated_debtors, "invoices": self.updated_invoices},
+            "unchanged": self.unchanged,
+            "settled": self.settled,
+            "payments_recorded": self.payments_recorded,
+            "rows": self.rows,
+            "format": self.file_format,
+            "conventions": self.conventions,
+            "dry_run": self.dry_run,
+            "applied": not self.dry_run and not self.error_count,
+            "error_count": self.error_count,
+            "errors": [e.as_dict() for e in self.errors],
+        }
+
+
+def _chunks(
+    rows: Iterable[ImportRow | list[RowError]], size: int
+) -> Iterator[list[ImportRow | list[RowError]]]:
+    iterator = iter(rows)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def _col(row: ImportRow, name: str, fallback: str) -> str:
+    return row.columns.get(name, fallback)
+
+
+class Merger:
+    """Merges chunks of rows into the ledger of one creditor (inside the caller's transaction)."""
+
+    def __init__(
+        self, *, creditor: Creditor, report: ImportReport, actor: Any, today: date, source: str, label: str
+    ):
+        self.creditor = creditor
+        self.report = report
+        self.actor = actor
+        self.today = today
+        self.source = source
+        self.label = label
+        self.seen_items: dict[str, int] = {}  # invoice number -> line, across the whole file
+        self.debtor_ids: dict[str, int] = {}  # debtors created or seen in this run
+        self.debtors_created_here: set[str] = set()
+        self.debtors_updated_here: set[str] = set()
+        self.changes: list[Change] = []
+
+    # -- the stream ---------------------------------------------------------------------
+
+    def feed(self, chunk: list[ImportRow | list[RowError]]) -> None:
+        good: list[ImportRow] = []
+        for item in chunk:
+            if isinstance(item, list):
+                self.report.rows += 1
+                for error in item:
+                    self.report.add_error(error)
+                continue
+            self.report.rows += 1
+            first = self.seen_items.get(item.invoice_number)
+            if first is not None:
+                self.report.add_error(
+                    RowError(
+                        row=item.line,
+                        column=_col(item, "invoice_number", "invoice_number"),
+                        value=item.invoice_number,
+                        message=f"invoice number appears twice in the file (first on line {first}); each item must appear once.",
+                    )
+                )
+                continue
+            self.seen_items[item.invoice_number] = item.line
+            good.append(item)
+        if self.report.error_count:
+            return  # keep reading to report every bad row, but write nothing more
+        if good:
+            self._merge(good)
+
+    # -- debtors ------------------------------------------------------------------------
+
+    def _merge_debtors(self, rows: list[ImportRow]) -> None:
+        latest: dict[str, ImportRow] = {}
+        for row in rows:
+            latest[row.debtor_number] = row
+        numbers = [n for n in latest if n not in self.debtors_created_here]
+        existing = {
+            d.number: d
+            for d in Debtor.objects.filter(number__in=numbers).only("id", "number", *DEBTOR_FACTS, "currency")
+        }
+        new: list[Debtor] = []
+        changed: list[Debtor] = []
+        for number, row in latest.items():
+            facts = self._debtor_facts(row)
+            debtor = existing.get(number)
+            if debtor is None:
+                if number in self.debtor_ids:
+                    continue  # created in an earlier chunk of this file
+                new.append(Debtor(creditor=self.creditor, number=number, currency=row.currency, **facts))
+                continue
+            self.debtor_ids[number] = debtor.pk
+            before = {k: getattr(debtor, k) for k in facts}
+            diff = {k: v for k, v in facts.items() if before[k] != v}
+            if diff:
+                for key, value in diff.items():
+                    setattr(debtor, key, value)
+                changed.append(debtor)
+                self.changes.append(
+                    Change("ledger.debtor", str(debtor.pk), {k: before[k] for k in diff}, diff)
+                )
+                if number not in self.debtors_updated_here and number not in self.debtors_created_here:
+                    self.debtors_updated_here.add(number)
+                    self.report.updated_debtors += 1
+        if new:
+            Debtor.objects.bulk_create(new, batch_size=CHUNK)
+            for debtor in new:
+                self.debtor_ids[debtor.number] = debtor.pk
+                self.debtors_created_here.add(debtor.number)
+            self.report.created_debtors += len(new)
+            self._create_contacts([(d, latest[d.number]) for d in new])
+        if changed:
+            Debtor.objects.bulk_update(changed, list(DEBTOR_FACTS), batch_size=CHUNK)
+        self._update_contacts([(existing[n], latest[n]) for n in latest if n in existing])
+
+    def _debtor_facts(self, row: ImportRow) -> dict[str, Any]:
+        facts: dict[str, Any] = {"name": row.debtor_name}
+        facts["kind"] = row.kind or "business"
+        facts["country"] = row.country or self.creditor.country
+        facts["language"] = row.language or _language_for(facts["country"], self.creditor.language)
+        facts["vat_id"] = row.vat_id
+        return facts
+
+    def _create_contacts(self, pairs: list[tuple[Debtor, ImportRow]]) -> None:
+        contacts = [
+            Contact(
+                creditor=self.creditor, debtor=debtor, name=row.contact_name, email=row.email, phone=row.phone,
+                street=row.street, postal_code=row.postal_code, city=row.city, country=row.country or "",
+                is_preferred=True,
+            )
+            for debtor, row in pairs
+            if row.email or row.phone or row.street or row.contact_name
+        ]  # fmt: skip
+        if contacts:
+            Contact.objects.bulk_create(contacts, batch_size=CHUNK)
+
+    def _update_contacts(self, pairs: list[tuple[Debtor, ImportRow]]) -> None:
+        """Keep the preferred contact in step with the ERP's e-mail, phone and address."""
+        pairs = [(d, r) for d, r in pairs if r.email or r.phone or r.street]
+        if not pairs:
+            return
+        preferred = {
+            c.debtor_id: c
+            for c in Contact.objects.filter(debtor_id__in=[d.pk for d, _ in pairs], is_preferred=True)
+        }
+        missing: list[tuple[Debtor, ImportRow]] = []
+        changed: list[Contact] = []
+        for debtor, row in pairs:
+            contact = preferred.get(debtor.pk)
+            if contact is None:
+                missing.append((debtor, row))
+                continue
+            wanted = {"email": row.email, "phone": row.phone, "street": row.street,
+                      "postal_code": row.postal_code, "city": row.city}  # fmt: skip
+            diff = {k: v for k, v in wanted.items() if v and getattr(contact, k) != v}
+            if diff:
+                before = {k: getattr(contact, k) for k in diff}
+                for key, value in diff.items():
+                    setattr(contact, key, value)
+                changed.append(contact)
+                self.changes.append(Change("ledger.contact", str(contact.pk), before, diff))
+                if debtor.number not in self.debtors_updated_here:
+                    self.debtors_updated_here.add(debtor.number)
+                    self.report.updated_debtors += 1
+        if changed:
+            Contact.objects.bulk_update(
+                changed, ["email", "phone", "street", "postal_code", "city"], batch_size=CHUNK
+            )
+        self._create_contacts(missing)
+
+    # -- items --------------------------------------------------------------------------
+
+    def _merge(self, rows: list[ImportRow]) -> None:
+        self._merge_debtors(rows)
+        existing = {
+            i.number: i
+            for i in Invoice.objects.filter(number__in=[r.invoice_number for r in rows]).only(
+                "id", "number", "debtor_id", "open_amount", "settled_on", *INVOICE_FACTS
+            )
+        }
+        new: list[Invoice] = []
+        new_rows: list[ImportRow] = []
+        changed: list[Invoice] = []
+        changed_fields: set[str] = set()
+        # (invoice, amount received outside tact, line) for items whose open amount fell or rose
+        external: list[tuple[Invoice, Decimal, ImportRow]] = []
+        for row in rows:
+            debtor_id = self.debtor_ids[row.debtor_number]
+            invoice = existing.get(row.invoice_number)
+            kind = InvoiceKind.CREDIT_NOTE if row.amount < 0 else InvoiceKind.INVOICE
+            facts = {
+                "kind": kind, "issued_on": row.issued_on, "due_on": row.due_on, "currency": row.currency,
+                "gross_amount": row.amount, "net_amount": row.net_amount, "vat_amount": row.vat_amount,
+                "order_reference": row.order_reference,
+            }  # fmt: skip
+            target_open = row.amount if row.open_amount is None else row.open_amount
+            if invoice is None:
+                new.append(
+                    Invoice(
+                        creditor=self.creditor, debtor_id=debtor_id, number=row.invoice_number,
+                        open_amount=target_open, settled_on=self.today if target_open == 0 else None, **facts,
+                    )
+                )  # fmt: skip
+                new_rows.append(row)
+                continue
+            if invoice.debtor_id != debtor_id:
+                self.report.add_error(
+                    RowError(
+                        row=row.line, column=_col(row, "debtor_number", "debtor_number"), value=row.debtor_number,
+                        message=f"item {row.invoice_number} belongs to another debtor in tact; "
+                        "an item cannot move between debtors by import.",
+                    )
+                )  # fmt: skip
+                continue
+            if invoice.currency != row.currency and invoice.gross_amount != invoice.open_amount:
+                self.report.add_error(
+                    RowError(
+                        row=row.line, column=_col(row, "currency", "currency"), value=row.currency,
+                        message=f"item {row.invoice_number} is in {invoice.currency} and partly paid; "
+                        "its currency cannot change.",
+                    )
+                )  # fmt: skip
+                continue
+            allocated = invoice.gross_amount - invoice.open_amount
+            if row.open_amount is None:
+                target_open = row.amount - allocated
+            before = {k: getattr(invoice, k) for k in facts}
+            diff = {k: v for k, v in facts.items() if _differs(before[k], v)}
+            received = row.amount - allocated - target_open  # money to allocate now (negative: reversal)
+            if diff:
+                for key, value in diff.items():
+                    setattr(invoice, key, value)
+                changed_fields.update(diff)
+            if received:
+                external.append((invoice, received, row))
+            if diff or received:
+                changed.append(invoice)
+                after = dict(diff)
+                if received:
+                    before["open_amount"] = invoice.open_amount
+                    after["open_amount"] = target_open
+                self.changes.append(
+                    Change("ledger.invoice", str(invoice.pk), {k: before[k] for k in after}, after)
+                )
+                self.report.updated_invoices += 1
+            else:
+                self.report.unchanged += 1
+            # The item goes straight to its final open amount; the external payment written
+            # below in the same transaction explains the difference.
+            invoice.open_amount = target_open
+            invoice.settled_on = (invoice.settled_on or self.today) if target_open == 0 else None
+        if self.report.error_count:
+            return
+        if new:
+            Invoice.objects.bulk_create(new, batch_size=CHUNK)
+            self.report.created_invoices += len(new)
+            for invoice, row in zip(new, new_rows, strict=True):
+                if row.open_amount is not None and row.open_amount != row.amount:
+                    external.append((invoice, row.amount - row.open_amount, row))
+        if changed:
+            Invoice.objects.bulk_update(
+                changed, [*changed_fields, "open_amount", "settled_on"], batch_size=CHUNK
+            )
+        if external:
+            self._record_external(external)
+
+    def _record_external(self, entries: list[tuple[Invoice, Decimal, ImportRow | None]]) -> None:
+        """Payments received outside tact, as the ERP reports them: one payment per item.
+
+        The items' open amounts are set already; these rows explain them.
+        """
+        payments = [
+            Payment(
+                creditor=self.creditor, debtor_id=invoice.debtor_id, amount=amount, currency=invoice.currency,
+                value_on=self.today, method=PaymentMethod.OTHER, source=self.source,
+                reference=f"{self.label}: {invoice.number}"[:140],
+            )
+            for invoice, amount, _ in entries
+        ]  # fmt: skip
+        Payment.objects.bulk_create(payments, batch_size=CHUNK)
+        Allocation.objects.bulk_create(
+            [
+                Allocation(creditor=self.creditor, payment=payment, invoice=invoice, amount=amount)
+                for payment, (invoice, amount, _) in zip(payments, entries, strict=True)
+            ],
+            batch_size=CHUNK,
+        )
+        self.report.payments_recorded += len(payments)
+
+    def settle_missing(self) -> None:
+        """For a full open-items list: items open in tact but not in the file were paid."""
+        missing: list[tuple[Invoice, Decimal, None]] = []
+        open_items = Invoice.objects.exclude(open_amount=0).only(
+            "id", "number", "debtor_id", "currency", "open_amount", "gross_amount", "settled_on"
+        )
+        for invoice in open_items.iterator(chunk_size=CHUNK):
+            if invoice.number not in self.seen_items:
+                missing.append((invoice, invoice.open_amount, None))
+                self.changes.append(
+                    Change(
+                        "ledger.invoice",
+                        str(invoice.pk),
+                        {"open_amount": invoice.open_amount},
+                        {"open_amount": ZERO},
+                    )
+                )
+        for start in range(0, len(missing), CHUNK):
+            batch = missing[start : start + CHUNK]
+            self._record_external(batch)
+            for invoice, _, _ in batch:
+                invoice.open_amount = ZERO
+                invoice.settled_on = self.today
+            Invoice.objects.bulk_update(
+                [i for i, _, _ in batch], ["open_amount", "settled_on"], batch_size=CHUNK
+            )
+        self.report.settled += len(missing)
+
+    def flush_audit(self, facts: dict[str, Any]) -> None:
+        audit_bulk(
+            creditor=self.creditor,
+            actor=self.actor,
+            action="imported_change",
+            changes=self.changes,
+            facts=facts,
+        )
+        self.changes = []
+
+
+def _differs(old: Any, new: Any) -> bool:
+    if isinstance(old, Decimal) and isinstance(new, Decimal):
+        return old.compare(new) != 0
+    return old != new
+
+
+def _language_for(country: str, fallback: str) -> str:
+    return {"DE": "de", "AT": "de", "NL": "nl", "BE": "nl"}.get(country, fallback)
+
+
+def merge_rows(
+    *,
+    creditor: Creditor,
+    rows: Iterable[ImportRow | list[RowError]],
+    actor: Any,
+    today: date,
+    source: str,
+    label: str,
+    full: bool = False,
+    dry_run: bool = False,
+    report: ImportReport | None = None,
+    audit_facts: dict[str, Any] | None = None,
+) -> ImportReport:
+    """Merge a stream of parsed rows into the creditor's ledger, all or nothing.
+
+    Must run inside the creditor's scope. Returns the report; writes nothing when the
+    report has errors or ``dry_run`` is set.
+    """
+    report = report or ImportReport()
+    report.dry_run = dry_run
+    merger = Merger(creditor=creditor, report=report, actor=actor, today=today, source=source, label=label)
+    try:
+        with transaction.atomic():
+            for chunk in _chunks(rows, CHUNK):
+                merger.feed(chunk)
+                if len(merger.changes) >= CHUNK and not report.error_count:
+                    merger.flush_audit(audit_facts or {})
+            if full and not report.error_count:
+                merger.settle_missing()
+            if not report.error_count:
+                merger.flush_audit(audit_facts or {})
+            if report.error_count or dry_run:
+                raise _Rollback
+    except _Rollback:
+        pass
+    return report
