@@ -1,0 +1,64 @@
+# tact — the two commands a newcomer needs are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+TACT := .venv/bin/tact
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export UV_PROJECT_ENVIRONMENT := .venv
+
+.PHONY: setup setup-test demo serve test test-fast lint bench chromium clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+## setup: the virtual environment from the lock file (idempotent, asks nothing)
+setup: $(UV)
+	$(UV) sync --frozen --no-dev --inexact --quiet
+	$(TACT) compilemessages --ignore=.venv --ignore=.tools -v0 >/dev/null
+	@echo "setup: .venv ready"
+
+## setup-test: the same plus the test dependencies
+setup-test: $(UV)
+	$(UV) sync --frozen --quiet
+	$(TACT) compilemessages --ignore=.venv --ignore=.tools -v0 >/dev/null
+
+## demo: migrate, load the demo portfolio, run the daily processing, serve on http://$(HOST):$(PORT)
+demo: setup
+	$(TACT) migrate --no-input -v0
+	$(TACT) collectstatic --no-input -v0
+	$(TACT) demo --creditor demo --reset
+	@echo ""
+	@echo "tact is running on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	$(TACT) runserver $(HOST):$(PORT) --noreload
+
+## serve: start the server on what is loaded already
+serve: setup
+	$(TACT) migrate --no-input -v0
+	$(TACT) collectstatic --no-input -v0
+	$(TACT) runserver $(HOST):$(PORT) --noreload
+
+chromium:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's chromium"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "chromium is missing: install Debian's chromium package (browser tests will be skipped, or fail under CI=true)"; fi
+
+## test: install the test dependencies and Chromium, then run the whole suite
+test: setup-test chromium
+	.venv/bin/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: setup-test
+	.venv/bin/ruff check src tests
+	.venv/bin/ruff format --check src tests
+
+## bench: the import benchmark (set ROWS=…; use DATABASE_URL for PostgreSQL)
+bench: setup
+	$(TACT) migrate --no-input -v0
+	$(TACT) bench import --rows $${ROWS:-100000}
+
+clean:
+	rm -rf .venv .tools var
