@@ -1,0 +1,25 @@
+from tact.core.bench import discover
+from tact.core.commands import TactCommand
+
+
+class Command(TactCommand):
+    help = "Benchmarks that print their figures: tact bench <name> [--json]"
+
+    def add_subcommands(self, sub):
+        for name, (_, arguments) in sorted(discover().items()):
+            parser = sub.add_parser(name)
+            arguments(parser)
+            parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+
+    def handle(self, *args, **options):
+        name = options.pop("subcommand")
+        func, _ = discover()[name]
+        as_json = options.pop("json")
+        keep = {k: v for k, v in options.items() if k not in {"verbosity", "settings", "pythonpath", "traceback",
+                                                               "no_color", "force_color", "skip_checks"}}  # fmt: skip
+        figures = func(progress=None if as_json else self.stdout.write, **keep)
+        if as_json:
+            self.emit_json(figures)
+        else:
+            for key, value in figures.items():
+                self.stdout.write(f"{key:>28}: {value}")
