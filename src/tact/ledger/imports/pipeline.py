@@ -19,6 +19,7 @@ from typing import Any
 from django.db import transaction
 
 from tact.audit.services import Change, audit_bulk
+from tact.core.bulk import bulk_insert
 from tact.ledger.models import Allocation, Contact, Debtor, Invoice, InvoiceKind, Payment, PaymentMethod
 from tact.tenancy.models import Creditor
 
@@ -162,7 +163,9 @@ class Merger:
             if debtor is None:
                 if number in self.debtor_ids:
                     continue  # created in an earlier chunk of this file
-                new.append(Debtor(creditor=self.creditor, number=number, currency=row.currency, **facts))
+                new.append(
+                    Debtor(creditor_id=self.creditor.pk, number=number, currency=row.currency, **facts)
+                )
                 continue
             self.debtor_ids[number] = debtor.pk
             before = {k: getattr(debtor, k) for k in facts}
@@ -178,7 +181,7 @@ class Merger:
                     self.debtors_updated_here.add(number)
                     self.report.updated_debtors += 1
         if new:
-            Debtor.objects.bulk_create(new, batch_size=CHUNK)
+            bulk_insert(Debtor, new)
             for debtor in new:
                 self.debtor_ids[debtor.number] = debtor.pk
                 self.debtors_created_here.add(debtor.number)
@@ -199,7 +202,7 @@ class Merger:
     def _create_contacts(self, pairs: list[tuple[Debtor, ImportRow]]) -> None:
         contacts = [
             Contact(
-                creditor=self.creditor, debtor=debtor, name=row.contact_name, email=row.email, phone=row.phone,
+                creditor_id=self.creditor.pk, debtor_id=debtor.pk, name=row.contact_name, email=row.email, phone=row.phone,
                 street=row.street, postal_code=row.postal_code, city=row.city, country=row.country or "",
                 is_preferred=True,
             )
@@ -207,7 +210,7 @@ class Merger:
             if row.email or row.phone or row.street or row.contact_name
         ]  # fmt: skip
         if contacts:
-            Contact.objects.bulk_create(contacts, batch_size=CHUNK)
+            bulk_insert(Contact, contacts)
 
     def _update_contacts(self, pairs: list[tuple[Debtor, ImportRow]]) -> None:
         """Keep the preferred contact in step with the ERP's e-mail, phone and address."""
@@ -272,7 +275,7 @@ class Merger:
             if invoice is None:
                 new.append(
                     Invoice(
-                        creditor=self.creditor, debtor_id=debtor_id, number=row.invoice_number,
+                        creditor_id=self.creditor.pk, debtor_id=debtor_id, number=row.invoice_number,
                         open_amount=target_open, settled_on=self.today if target_open == 0 else None, **facts,
                     )
                 )  # fmt: skip
@@ -327,7 +330,7 @@ class Merger:
         if self.report.error_count:
             return
         if new:
-            Invoice.objects.bulk_create(new, batch_size=CHUNK)
+            bulk_insert(Invoice, new)
             self.report.created_invoices += len(new)
             for invoice, row in zip(new, new_rows, strict=True):
                 if row.open_amount is not None and row.open_amount != row.amount:
@@ -346,19 +349,21 @@ class Merger:
         """
         payments = [
             Payment(
-                creditor=self.creditor, debtor_id=invoice.debtor_id, amount=amount, currency=invoice.currency,
+                creditor_id=self.creditor.pk, debtor_id=invoice.debtor_id, amount=amount, currency=invoice.currency,
                 value_on=self.today, method=PaymentMethod.OTHER, source=self.source,
                 reference=f"{self.label}: {invoice.number}"[:140],
             )
             for invoice, amount, _ in entries
         ]  # fmt: skip
-        Payment.objects.bulk_create(payments, batch_size=CHUNK)
-        Allocation.objects.bulk_create(
+        bulk_insert(Payment, payments)
+        bulk_insert(
+            Allocation,
             [
-                Allocation(creditor=self.creditor, payment=payment, invoice=invoice, amount=amount)
+                Allocation(
+                    creditor_id=self.creditor.pk, payment_id=payment.pk, invoice_id=invoice.pk, amount=amount
+                )
                 for payment, (invoice, amount, _) in zip(payments, entries, strict=True)
             ],
-            batch_size=CHUNK,
         )
         self.report.payments_recorded += len(payments)
 
