@@ -51,7 +51,9 @@ class AcquisitionChannel(models.TextChoices):
 
 
 class Debtor(models.Model):
-    creditor = models.ForeignKey("tenancy.Creditor", on_delete=models.CASCADE, related_name="debtors")
+    creditor = models.ForeignKey(
+        "tenancy.Creditor", on_delete=models.CASCADE, related_name="debtors", db_index=False
+    )
     number = models.CharField(_("debtor number"), max_length=64)
     kind = models.CharField(max_length=10, choices=DebtorKind.choices, default=DebtorKind.BUSINESS)
     name = models.CharField(max_length=200)
@@ -100,7 +102,9 @@ class ContactStatus(models.TextChoices):
 
 
 class Contact(models.Model):
-    creditor = models.ForeignKey("tenancy.Creditor", on_delete=models.CASCADE, related_name="+")
+    creditor = models.ForeignKey(
+        "tenancy.Creditor", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(max_length=200, blank=True)
     role = models.CharField(max_length=20, choices=ContactRole.choices, default=ContactRole.BILLING)
@@ -144,7 +148,9 @@ class InvoiceKind(models.TextChoices):
 class Invoice(models.Model):
     """An open item: an invoice (positive) or a credit note (negative amounts)."""
 
-    creditor = models.ForeignKey("tenancy.Creditor", on_delete=models.CASCADE, related_name="invoices")
+    creditor = models.ForeignKey(
+        "tenancy.Creditor", on_delete=models.CASCADE, related_name="invoices", db_index=False
+    )
     debtor = models.ForeignKey(Debtor, on_delete=models.PROTECT, related_name="invoices")
     number = models.CharField(_("invoice number"), max_length=64)
     kind = models.CharField(max_length=20, choices=InvoiceKind.choices, default=InvoiceKind.INVOICE)
@@ -206,7 +212,9 @@ class PaymentSource(models.TextChoices):
 
 
 class Payment(models.Model):
-    creditor = models.ForeignKey("tenancy.Creditor", on_delete=models.CASCADE, related_name="payments")
+    creditor = models.ForeignKey(
+        "tenancy.Creditor", on_delete=models.CASCADE, related_name="payments", db_index=False
+    )
     debtor = models.ForeignKey(
         Debtor, null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
     )
@@ -245,7 +253,9 @@ class Payment(models.Model):
 class Allocation(models.Model):
     """The part of a payment applied to one item."""
 
-    creditor = models.ForeignKey("tenancy.Creditor", on_delete=models.CASCADE, related_name="+")
+    creditor = models.ForeignKey(
+        "tenancy.Creditor", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="allocations")
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="allocations")
     amount = AmountField()
@@ -255,7 +265,6 @@ class Allocation(models.Model):
 
     class Meta:
         constraints = [models.CheckConstraint(condition=~Q(amount=0), name="allocation_not_zero")]
-        indexes = [models.Index(fields=["invoice"], name="allocation_invoice")]
 
     def __str__(self) -> str:
         return f"{self.amount} of {self.payment_id} to {self.invoice_id}"
@@ -271,7 +280,9 @@ class ImportStatus(models.TextChoices):
 class ImportRun(models.Model):
     """One ledger file given to tact: what it held and what it changed."""
 
-    creditor = models.ForeignKey("tenancy.Creditor", on_delete=models.CASCADE, related_name="+")
+    creditor = models.ForeignKey(
+        "tenancy.Creditor", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     filename = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64)
     file_format = models.CharField(max_length=20)
@@ -288,6 +299,7 @@ class ImportRun(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["creditor", "-created_at"], name="importrun_recent")]
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.status})"
@@ -296,7 +308,9 @@ class ImportRun(models.Model):
 class ColumnMapping(models.Model):
     """A creditor's saved column layout for ledger files their ERP exports."""
 
-    creditor = models.ForeignKey("tenancy.Creditor", on_delete=models.CASCADE, related_name="+")
+    creditor = models.ForeignKey(
+        "tenancy.Creditor", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     name = models.CharField(max_length=100)
     # {"invoice_number": "Beleg", "due_date": "Zahlbar bis", ...}: our field -> their header
     columns = models.JSONField(default=dict)

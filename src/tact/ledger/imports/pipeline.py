@@ -14,12 +14,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 
 from tact.audit.services import Change, audit_bulk
-from tact.core.bulk import bulk_insert
+from tact.core.bulk import bulk_insert, insert_rows
 from tact.ledger.models import Allocation, Contact, Debtor, Invoice, InvoiceKind, Payment, PaymentMethod
 from tact.tenancy.models import Creditor
 
@@ -41,6 +41,27 @@ INVOICE_FACTS = (
     "order_reference",
 )
 DEBTOR_FACTS = ("name", "kind", "country", "language", "vat_id")
+
+
+NEW_INVOICE_FIELDS = (
+    "creditor_id", "debtor_id", "number", "kind", "issued_on", "due_on", "currency", "gross_amount",
+    "net_amount", "vat_amount", "open_amount", "order_reference", "pdf", "settled_on",
+)  # fmt: skip
+
+
+PAYMENT_FIELDS = (
+    "creditor_id", "debtor_id", "amount", "currency", "value_on", "method", "reference", "payer_name",
+    "payer_iban", "source", "external_id", "created_by_id",
+)  # fmt: skip
+
+
+class ItemRef(NamedTuple):
+    """What the external-payment rows need of a new item, without a model instance per row."""
+
+    pk: int
+    debtor_id: int
+    currency: str
+    number: str
 
 
 class _Rollback(Exception):
@@ -256,7 +277,7 @@ class Merger:
                 "id", "number", "debtor_id", "open_amount", "settled_on", *INVOICE_FACTS
             )
         }
-        new: list[Invoice] = []
+        new: list[tuple] = []
         new_rows: list[ImportRow] = []
         changed: list[Invoice] = []
         changed_fields: set[str] = set()
@@ -274,9 +295,10 @@ class Merger:
             target_open = row.amount if row.open_amount is None else row.open_amount
             if invoice is None:
                 new.append(
-                    Invoice(
-                        creditor_id=self.creditor.pk, debtor_id=debtor_id, number=row.invoice_number,
-                        open_amount=target_open, settled_on=self.today if target_open == 0 else None, **facts,
+                    (
+                        self.creditor.pk, debtor_id, row.invoice_number, kind, row.issued_on, row.due_on,
+                        row.currency, row.amount, row.net_amount, row.vat_amount, target_open,
+                        row.order_reference, "", self.today if target_open == 0 else None,
                     )
                 )  # fmt: skip
                 new_rows.append(row)
@@ -330,11 +352,12 @@ class Merger:
         if self.report.error_count:
             return
         if new:
-            bulk_insert(Invoice, new)
+            ids = insert_rows(Invoice, NEW_INVOICE_FIELDS, new)
             self.report.created_invoices += len(new)
-            for invoice, row in zip(new, new_rows, strict=True):
+            for pk, row in zip(ids, new_rows, strict=True):
                 if row.open_amount is not None and row.open_amount != row.amount:
-                    external.append((invoice, row.amount - row.open_amount, row))
+                    ref = ItemRef(pk, self.debtor_ids[row.debtor_number], row.currency, row.invoice_number)
+                    external.append((ref, row.amount - row.open_amount, row))
         if changed:
             Invoice.objects.bulk_update(
                 changed, [*changed_fields, "open_amount", "settled_on"], batch_size=CHUNK
@@ -348,21 +371,19 @@ class Merger:
         The items' open amounts are set already; these rows explain them.
         """
         payments = [
-            Payment(
-                creditor_id=self.creditor.pk, debtor_id=invoice.debtor_id, amount=amount, currency=invoice.currency,
-                value_on=self.today, method=PaymentMethod.OTHER, source=self.source,
-                reference=f"{self.label}: {invoice.number}"[:140],
+            (
+                self.creditor.pk, invoice.debtor_id, amount, invoice.currency, self.today, PaymentMethod.OTHER.value,
+                f"{self.label}: {invoice.number}"[:140], "", "", self.source, "", None,
             )
             for invoice, amount, _ in entries
         ]  # fmt: skip
-        bulk_insert(Payment, payments)
-        bulk_insert(
+        payment_ids = insert_rows(Payment, PAYMENT_FIELDS, payments)
+        insert_rows(
             Allocation,
+            ("creditor_id", "payment_id", "invoice_id", "amount"),
             [
-                Allocation(
-                    creditor_id=self.creditor.pk, payment_id=payment.pk, invoice_id=invoice.pk, amount=amount
-                )
-                for payment, (invoice, amount, _) in zip(payments, entries, strict=True)
+                (self.creditor.pk, payment_id, invoice.pk, amount)
+                for payment_id, (invoice, amount, _) in zip(payment_ids, entries, strict=True)
             ],
         )
         self.report.payments_recorded += len(payments)
