@@ -1,0 +1,275 @@
+"""Reads behind the workbench pages.
+
+Each page calls one function here. They run inside the creditor's scope (the middleware
+enters it), so every query is filtered by creditor; an id of another creditor is simply not
+found. The list stays fast at a million items: filters are plain WHERE clauses and
+semi-joins, balances are correlated subqueries that the database evaluates only for the
+rows of the page when the order does not depend on them, and the totals are one grouped
+query over the open items.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.http import Http404
+
+from tact.audit.models import AuditEvent
+from tact.ledger.models import Allocation, Contact, Debtor, ImportRun, ImportStatus, Invoice, Payment
+from tact.ledger.selectors import debtors_with_balances, open_items_of
+from tact.tenancy.models import Creditor
+
+from .timeline import TimelineEntry, timeline_for
+
+DEBTORS_PER_PAGE = 50
+ITEMS_PER_PAGE = 25
+
+# The sort keys the list accepts, each with the columns it orders by; "-key" reverses.
+SORTS: dict[str, tuple[str, ...]] = {
+    "name": ("name",),
+    "number": ("number",),
+    "open": ("open_total",),
+    "overdue": ("overdue_total",),
+    "due": ("oldest_due_on",),
+}
+DEFAULT_SORT = "name"
+
+
+@dataclass(frozen=True)
+class DebtorFilter:
+    q: str = ""
+    country: str = ""
+    kind: str = ""
+    overdue: bool = False
+    tag: str = ""
+    sort: str = DEFAULT_SORT
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.q or self.country or self.kind or self.overdue or self.tag)
+
+
+@dataclass(frozen=True)
+class CurrencyTotal:
+    currency: str
+    open_total: Decimal
+    overdue_total: Decimal
+
+
+@dataclass
+class DebtorList:
+    page: Page
+    totals: list[CurrencyTotal]
+    sort: str
+
+
+def _order(sort: str) -> list[Any]:
+    key = sort.lstrip("-")
+    if key not in SORTS:
+        key, sort = DEFAULT_SORT, DEFAULT_SORT
+    descending = sort.startswith("-")
+    columns = [F(c).desc(nulls_last=True) if descending else F(c).asc(nulls_last=True) for c in SORTS[key]]
+    return [*columns, "pk"]
+
+
+def _filtered(debtors: QuerySet[Debtor], flt: DebtorFilter, *, today: date) -> QuerySet[Debtor]:
+    if flt.q:
+        q = flt.q.strip()
+        # Semi-joins rather than joins: a debtor with five matching contacts is still one row.
+        debtors = debtors.filter(
+            Q(name__icontains=q)
+            | Q(number__istartswith=q)
+            | Q(pk__in=Contact.objects.filter(email__icontains=q).values("debtor_id"))
+            | Q(pk__in=Invoice.objects.filter(number__istartswith=q).values("debtor_id"))
+        )
+    if flt.country:
+        debtors = debtors.filter(country=flt.country)
+    if flt.kind:
+        debtors = debtors.filter(kind=flt.kind)
+    if flt.tag:
+        tag = flt.tag.strip()
+        if connection.features.supports_json_field_contains:
+            debtors = debtors.filter(tags__contains=[tag])
+        else:
+            # SQLite has no JSON containment; the quoted word inside the JSON text is the
+            # same test for a list of plain strings.
+            debtors = debtors.filter(tags__icontains=f'"{tag}"')
+    if flt.overdue:
+        overdue_items = Invoice.objects.filter(debtor=OuterRef("pk"), due_on__lt=today).exclude(open_amount=0)
+        debtors = debtors.filter(Exists(overdue_items))
+    return debtors
+
+
+def _totals(open_items: QuerySet[Invoice], *, today: date) -> list[CurrencyTotal]:
+    """Open and overdue sums per currency, in one grouped query."""
+    return [
+        CurrencyTotal(
+            currency=row["currency"],
+            open_total=row["open_total"] or Decimal("0"),
+            overdue_total=row["overdue_total"] or Decimal("0"),
+        )
+        for row in open_items.values("currency")
+        .annotate(
+            open_total=Sum("open_amount"),
+            overdue_total=Sum("open_amount", filter=Q(due_on__lt=today)),
+        )
+        .order_by("currency")
+    ]
+
+
+def debtor_list(*, flt: DebtorFilter, today: date, page_number: str | int = 1) -> DebtorList:
+    """One page of debtors with their balances, plus the open and overdue totals of the whole filtered set.
+
+    Three queries: the count, the page, the totals (one row per currency; amounts of two
+    currencies are never added).
+    """
+    filtered = _filtered(Debtor.objects.all(), flt, today=today)
+    oldest_due = (
+        Invoice.objects.filter(debtor=OuterRef("pk"))
+        .exclude(open_amount=0)
+        .values("debtor")
+        .annotate(m=Min("due_on"))
+        .values("m")
+    )
+    rows = (
+        _filtered(debtors_with_balances(today=today), flt, today=today)
+        .annotate(oldest_due_on=Subquery(oldest_due))
+        .order_by(*_order(flt.sort))
+    )
+    paginator = Paginator(rows, DEBTORS_PER_PAGE)
+    # Counting the filtered debtors directly keeps the balance subqueries out of COUNT(*).
+    paginator.count = filtered.count()
+    page = paginator.get_page(page_number)
+
+    open_items = Invoice.objects.exclude(open_amount=0)
+    if not flt.is_empty:
+        open_items = open_items.filter(debtor_id__in=filtered.values("pk"))
+    totals = _totals(open_items, today=today)
+    sort = flt.sort if flt.sort.lstrip("-") in SORTS else DEFAULT_SORT
+    return DebtorList(page=page, totals=totals, sort=sort)
+
+
+@dataclass
+class OpenItemRow:
+    item: Invoice
+    days_overdue: int
+
+
+@dataclass
+class DebtorOverview:
+    debtor: Debtor
+    contacts: list[Contact]
+    open_items: Page
+    open_rows: list[OpenItemRow]
+    settled_items: Page
+    payments: Page
+    timeline: list[TimelineEntry]
+    totals: list[CurrencyTotal] = field(default_factory=list)
+
+
+def _page(qs: QuerySet, number: str | int | None, per_page: int = ITEMS_PER_PAGE) -> Page:
+    return Paginator(qs, per_page).get_page(number)
+
+
+def debtor_overview(
+    *, creditor: Creditor, debtor_id: int, today: date, pages: dict[str, str | None]
+) -> DebtorOverview:
+    """Everything the debtor page shows. Raises Http404 for an id outside the creditor."""
+    debtor = debtors_with_balances(today=today).filter(pk=debtor_id).first()
+    if debtor is None:
+        raise Http404("debtor not found")
+    open_page = _page(open_items_of(debtor=debtor), pages.get("open"))
+    settled = Invoice.objects.filter(debtor=debtor, open_amount=0).order_by(
+        F("settled_on").desc(nulls_last=True), "-due_on", "-id"
+    )
+    payments = Payment.objects.filter(debtor=debtor).order_by("-value_on", "-id")
+    totals = _totals(Invoice.objects.filter(debtor=debtor).exclude(open_amount=0), today=today)
+    return DebtorOverview(
+        debtor=debtor,
+        contacts=list(Contact.objects.filter(debtor=debtor)),
+        open_items=open_page,
+        open_rows=[OpenItemRow(item=i, days_overdue=max((today - i.due_on).days, 0)) for i in open_page],
+        settled_items=_page(settled, pages.get("settled")),
+        payments=_page(payments, pages.get("payments")),
+        timeline=timeline_for(subject=debtor, creditor=creditor),
+        totals=totals,
+    )
+
+
+@dataclass
+class InvoiceOverview:
+    item: Invoice
+    days_overdue: int
+    allocations: list[Allocation]
+    timeline: list[TimelineEntry]
+
+
+def invoice_overview(*, creditor: Creditor, invoice_id: int, today: date) -> InvoiceOverview:
+    """The invoice page: facts, allocations with their payments, history. Http404 outside the creditor."""
+    item = Invoice.objects.select_related("debtor").filter(pk=invoice_id).first()
+    if item is None:
+        raise Http404("invoice not found")
+    allocations = list(
+        Allocation.objects.filter(invoice=item).select_related("payment").order_by("payment__value_on", "id")
+    )
+    return InvoiceOverview(
+        item=item,
+        days_overdue=max((today - item.due_on).days, 0) if item.is_open else 0,
+        allocations=allocations,
+        timeline=timeline_for(subject=item, creditor=creditor),
+    )
+
+
+def import_runs_recent(*, limit: int = 10) -> list[ImportRun]:
+    return list(ImportRun.objects.select_related("created_by").order_by("-created_at", "-id")[:limit])
+
+
+def import_run_get(*, run_id: int) -> ImportRun:
+    run = ImportRun.objects.select_related("created_by").filter(pk=run_id).first()
+    if run is None:
+        raise Http404("import run not found")
+    return run
+
+
+@dataclass
+class ImportRunResult:
+    run: ImportRun
+    errors: list[dict[str, Any]]
+    created_items: list[Invoice]
+    created_count: int
+
+
+CREATED_ITEMS_SHOWN = 50
+
+
+def import_run_result(*, run_id: int) -> ImportRunResult:
+    """An import run with, once applied, the first items it created (for links)."""
+    run = import_run_get(run_id=run_id)
+    report = run.report or {}
+    created: list[Invoice] = []
+    if run.status == ImportStatus.APPLIED and run.applied_at:
+        # The import's audit events name the file by its hash and fall between the
+        # preview and the confirmation; those without a "before" created their item.
+        ids = AuditEvent.objects.filter(
+            action="imported_change",
+            subject_type="ledger.invoice",
+            before__isnull=True,
+            created_at__gte=run.created_at,
+            created_at__lte=run.applied_at,
+            facts__sha256=run.sha256,
+        ).values_list("subject_id", flat=True)[:CREATED_ITEMS_SHOWN]
+        created = list(
+            Invoice.objects.filter(pk__in=[int(i) for i in ids]).select_related("debtor").order_by("number")
+        )
+    return ImportRunResult(
+        run=run,
+        errors=list(report.get("errors", [])),
+        created_items=created,
+        created_count=int((report.get("created") or {}).get("invoices", 0)),
+    )

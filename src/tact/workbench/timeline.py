@@ -1,0 +1,264 @@
+"""The timeline of a debtor or an item: everything that happened, newest first.
+
+The timeline is built from providers. A provider is a function
+``provider(*, subject, creditor, limit) -> Iterable[TimelineEntry]`` that answers for the subjects it
+knows (a `Debtor` or an `Invoice`) and returns nothing for others. Later capabilities
+(messages, calls, promises, disputes) add their own with `@timeline_provider`; because
+imports point from the faces down, those providers live in the workbench and read their
+app's selectors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import CharField, QuerySet
+from django.db.models.functions import Cast
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tact.audit.models import AuditEvent
+from tact.audit.selectors import audit_events_for
+from tact.ledger.models import Allocation, Contact, Debtor, Invoice, InvoiceKind, Payment
+from tact.tenancy.models import Creditor
+
+DEFAULT_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str  # stable code of the source, such as "audit"; styles the entry
+    title: str
+    detail: str = ""
+    actor: str = ""
+    url: str = ""
+    all_day: bool = False  # a business date (issued, paid) rather than a moment
+
+
+Provider = Callable[..., Iterable[TimelineEntry]]
+PROVIDERS: list[Provider] = []
+
+
+def timeline_provider(provider: Provider) -> Provider:
+    """Register a provider (usable as a decorator)."""
+    if provider not in PROVIDERS:
+        PROVIDERS.append(provider)
+    return provider
+
+
+def timeline_for(
+    *, subject: Debtor | Invoice, creditor: Creditor, limit: int = DEFAULT_LIMIT
+) -> list[TimelineEntry]:
+    """The newest ``limit`` entries of every provider, merged, newest first."""
+    entries: list[TimelineEntry] = []
+    for provider in PROVIDERS:
+        entries.extend(provider(subject=subject, creditor=creditor, limit=limit))
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries[:limit]
+
+
+# -- audit events -----------------------------------------------------------------------
+
+# Titles of the audit actions the ledger writes; an unknown code still shows, humanised.
+ACTION_TITLES = {
+    "debtor_created": gettext_lazy("Debtor created"),
+    "debtor_updated": gettext_lazy("Debtor changed"),
+    "debtor_deleted": gettext_lazy("Debtor deleted"),
+    "contact_created": gettext_lazy("Contact added"),
+    "contact_updated": gettext_lazy("Contact changed"),
+    "contact_deleted": gettext_lazy("Contact removed"),
+    "invoice_created": gettext_lazy("Item %(number)s recorded"),
+    "invoice_updated": gettext_lazy("Item %(number)s changed"),
+    "open_amount_changed": gettext_lazy("Open amount of %(number)s changed"),
+    "payment_recorded": gettext_lazy("Payment recorded"),
+}
+IMPORT_TITLES = {
+    ("ledger.debtor", True): gettext_lazy("Debtor created by import"),
+    ("ledger.debtor", False): gettext_lazy("Debtor changed by import"),
+    ("ledger.contact", True): gettext_lazy("Contact added by import"),
+    ("ledger.contact", False): gettext_lazy("Contact changed by import"),
+    ("ledger.invoice", True): gettext_lazy("Item %(number)s created by import"),
+    ("ledger.invoice", False): gettext_lazy("Item %(number)s changed by import"),
+    ("ledger.payment", True): gettext_lazy("Payment recorded by import"),
+    ("ledger.payment", False): gettext_lazy("Payment changed by import"),
+}
+DETAIL_FIELDS = 4
+
+
+def _ids(qs: QuerySet) -> QuerySet:
+    """The primary keys of ``qs`` as text, the type of ``AuditEvent.subject_id`` (a subquery)."""
+    return qs.annotate(sid=Cast("pk", CharField())).values("sid")
+
+
+def _field_label(subject_type: str, name: str) -> str:
+    try:
+        model = apps.get_model(subject_type)
+        return str(model._meta.get_field(name).verbose_name).capitalize()
+    except (LookupError, ValueError, FieldDoesNotExist):
+        return name.replace("_", " ").capitalize()
+
+
+def _value(name: str, value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if name.endswith("amount"):
+        try:
+            return f"{Decimal(str(value)).normalize():f}"
+        except InvalidOperation:
+            return str(value)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    return str(value)
+
+
+def _detail(event: AuditEvent) -> str:
+    before, after = event.before or {}, event.after or {}
+    parts = []
+    if before:
+        for name in list(after)[:DETAIL_FIELDS]:
+            parts.append(
+                f"{_field_label(event.subject_type, name)}: {_value(name, before.get(name))} → "
+                f"{_value(name, after.get(name))}"
+            )
+    else:
+        for name in ("amount", "gross_amount", "open_amount", "due_on", "value_on", "email", "name"):
+            if name in after and len(parts) < DETAIL_FIELDS:
+                parts.append(f"{_field_label(event.subject_type, name)}: {_value(name, after[name])}")
+    return "; ".join(parts)
+
+
+def _title(event: AuditEvent, numbers: dict[str, str]) -> str:
+    number = numbers.get(event.subject_id, "")
+    if event.action == "imported_change":
+        template = IMPORT_TITLES.get((event.subject_type, not event.before))
+        if template is not None:
+            return str(template) % {"number": number}
+    template = ACTION_TITLES.get(event.action)
+    if template is None:
+        return event.action.replace("_", " ").capitalize()
+    return str(template) % {"number": number}
+
+
+def _actor(event: AuditEvent) -> str:
+    if event.actor is not None:
+        return event.actor.get_full_name() or event.actor.get_username()
+    return {"system": _("system"), "import": _("import")}.get(event.actor_label, event.actor_label)
+
+
+def _entries(events: list[AuditEvent]) -> list[TimelineEntry]:
+    invoice_ids = [e.subject_id for e in events if e.subject_type == "ledger.invoice"]
+    numbers = {
+        str(pk): number
+        for pk, number in Invoice.objects.filter(pk__in=invoice_ids).values_list("pk", "number")
+    }
+    return [
+        TimelineEntry(
+            at=e.created_at,
+            kind="audit",
+            title=_title(e, numbers),
+            detail=_detail(e),
+            actor=_actor(e),
+            url=(
+                reverse("workbench:invoice", args=[e.subject_id])
+                if e.subject_type == "ledger.invoice" and e.subject_id in numbers
+                else ""
+            ),
+        )
+        for e in events
+    ]
+
+
+@timeline_provider
+def audit_timeline(*, subject: Debtor | Invoice, creditor: Creditor, limit: int) -> Iterable[TimelineEntry]:
+    """Audit events of the debtor, its contacts, items and payments (or of one item and its payments)."""
+    if isinstance(subject, Debtor):
+        groups = [
+            ("ledger.debtor", [str(subject.pk)]),
+            ("ledger.contact", _ids(Contact.objects.filter(debtor=subject))),
+            ("ledger.invoice", _ids(Invoice.objects.filter(debtor=subject))),
+            ("ledger.payment", _ids(Payment.objects.filter(debtor=subject))),
+        ]
+    elif isinstance(subject, Invoice):
+        groups = [
+            ("ledger.invoice", [str(subject.pk)]),
+            ("ledger.payment", _ids(Payment.objects.filter(allocations__invoice=subject))),
+        ]
+    else:
+        return []
+    events: list[AuditEvent] = []
+    for subject_type, ids in groups:
+        events.extend(
+            audit_events_for(subject_type=subject_type, subject_ids=ids).order_by("-created_at", "-id")[
+                :limit
+            ]
+        )
+    return _entries(events)
+
+
+# -- ledger facts -----------------------------------------------------------------------
+
+
+def _day(on: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(on, time.min, tzinfo=tz)
+
+
+def _issued(item: Invoice, tz: ZoneInfo) -> TimelineEntry:
+    from .templatetags.tact_format import ldate, money
+
+    title = (
+        _("Credit note %(number)s issued")
+        if item.kind == InvoiceKind.CREDIT_NOTE
+        else _("Invoice %(number)s issued")
+    )
+    return TimelineEntry(
+        at=_day(item.issued_on, tz),
+        kind="issued",
+        title=title % {"number": item.number},
+        detail=_("%(amount)s, due %(due)s")
+        % {"amount": money(item.gross_amount, item.currency), "due": ldate(item.due_on)},
+        url=reverse("workbench:invoice", args=[item.pk]),
+        all_day=True,
+    )
+
+
+def _received(payment: Payment, tz: ZoneInfo, *, applied: Decimal | None = None) -> TimelineEntry:
+    from .templatetags.tact_format import money
+
+    amount = money(payment.amount, payment.currency)
+    if applied is not None and applied != payment.amount:
+        amount = _("%(applied)s of %(amount)s") % {
+            "applied": money(applied, payment.currency),
+            "amount": amount,
+        }
+    return TimelineEntry(
+        at=_day(payment.value_on, tz),
+        kind="payment",
+        title=_("Payment received"),
+        detail=" · ".join(p for p in (amount, payment.get_method_display(), payment.reference) if p),
+        all_day=True,
+    )
+
+
+@timeline_provider
+def ledger_timeline(*, subject: Debtor | Invoice, creditor: Creditor, limit: int) -> Iterable[TimelineEntry]:
+    """Business dates from the ledger itself: items issued and money received."""
+    tz = ZoneInfo(creditor.timezone)
+    if isinstance(subject, Debtor):
+        items = Invoice.objects.filter(debtor=subject).order_by("-issued_on", "-id")[:limit]
+        payments = Payment.objects.filter(debtor=subject).order_by("-value_on", "-id")[:limit]
+        return [_issued(i, tz) for i in items] + [_received(p, tz) for p in payments]
+    if isinstance(subject, Invoice):
+        allocations = Allocation.objects.filter(invoice=subject).select_related("payment")[:limit]
+        return [_issued(subject, tz)] + [_received(a.payment, tz, applied=a.amount) for a in allocations]
+    return []
