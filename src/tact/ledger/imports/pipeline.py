@@ -40,12 +40,12 @@ INVOICE_FACTS = (
     "vat_amount",
     "order_reference",
 )
+CONTACT_FACTS = ("email", "phone", "street", "postal_code", "city")
 DEBTOR_FACTS = ("name", "kind", "country", "language", "vat_id")
 
 
 NEW_INVOICE_FIELDS = (
-    "creditor_id", "debtor_id", "number", "kind", "issued_on", "due_on", "currency", "gross_amount",
-    "net_amount", "vat_amount", "open_amount", "order_reference", "pdf", "settled_on",
+    "creditor_id", "debtor_id", "number", *INVOICE_FACTS, "open_amount", "settled_on", "pdf",
 )  # fmt: skip
 
 
@@ -173,44 +173,45 @@ class Merger:
             latest[row.debtor_number] = row
         numbers = [n for n in latest if n not in self.debtors_created_here]
         existing = {
-            d.number: d
-            for d in Debtor.objects.filter(number__in=numbers).only("id", "number", *DEBTOR_FACTS, "currency")
+            values[0]: values[1:]
+            for values in Debtor.objects.filter(number__in=numbers).values_list("number", "id", *DEBTOR_FACTS)
         }
         new: list[Debtor] = []
         changed: list[Debtor] = []
+        known: list[tuple[int, str, ImportRow]] = []
         for number, row in latest.items():
             facts = self._debtor_facts(row)
-            debtor = existing.get(number)
-            if debtor is None:
-                if number in self.debtor_ids:
-                    continue  # created in an earlier chunk of this file
-                new.append(
-                    Debtor(creditor_id=self.creditor.pk, number=number, currency=row.currency, **facts)
-                )
+            found = existing.get(number)
+            if found is None:
+                if number not in self.debtor_ids:  # else created in an earlier chunk of this file
+                    new.append(
+                        Debtor(creditor_id=self.creditor.pk, number=number, currency=row.currency, **facts)
+                    )
                 continue
-            self.debtor_ids[number] = debtor.pk
-            before = {k: getattr(debtor, k) for k in facts}
+            pk, *old = found
+            self.debtor_ids[number] = pk
+            known.append((pk, number, row))
+            before = dict(zip(DEBTOR_FACTS, old, strict=True))
             diff = {k: v for k, v in facts.items() if before[k] != v}
             if diff:
-                for key, value in diff.items():
-                    setattr(debtor, key, value)
-                changed.append(debtor)
-                self.changes.append(
-                    Change("ledger.debtor", str(debtor.pk), {k: before[k] for k in diff}, diff)
-                )
-                if number not in self.debtors_updated_here and number not in self.debtors_created_here:
-                    self.debtors_updated_here.add(number)
-                    self.report.updated_debtors += 1
+                changed.append(Debtor(pk=pk, number=number, **{**before, **diff}))
+                self.changes.append(Change("ledger.debtor", str(pk), {k: before[k] for k in diff}, diff))
+                self._count_debtor_update(number)
         if new:
             bulk_insert(Debtor, new)
             for debtor in new:
                 self.debtor_ids[debtor.number] = debtor.pk
                 self.debtors_created_here.add(debtor.number)
             self.report.created_debtors += len(new)
-            self._create_contacts([(d, latest[d.number]) for d in new])
+            self._create_contacts([(d.pk, latest[d.number]) for d in new])
         if changed:
-            Debtor.objects.bulk_update(changed, list(DEBTOR_FACTS), batch_size=CHUNK)
-        self._update_contacts([(existing[n], latest[n]) for n in latest if n in existing])
+            Debtor.objects.bulk_update(changed, list(DEBTOR_FACTS), batch_size=1000)
+        self._update_contacts(known)
+
+    def _count_debtor_update(self, number: str) -> None:
+        if number not in self.debtors_updated_here and number not in self.debtors_created_here:
+            self.debtors_updated_here.add(number)
+            self.report.updated_debtors += 1
 
     def _debtor_facts(self, row: ImportRow) -> dict[str, Any]:
         facts: dict[str, Any] = {"name": row.debtor_name}
@@ -220,90 +221,84 @@ class Merger:
         facts["vat_id"] = row.vat_id
         return facts
 
-    def _create_contacts(self, pairs: list[tuple[Debtor, ImportRow]]) -> None:
+    def _create_contacts(self, pairs: list[tuple[int, ImportRow]]) -> None:
         contacts = [
             Contact(
-                creditor_id=self.creditor.pk, debtor_id=debtor.pk, name=row.contact_name, email=row.email, phone=row.phone,
-                street=row.street, postal_code=row.postal_code, city=row.city, country=row.country or "",
-                is_preferred=True,
+                creditor_id=self.creditor.pk, debtor_id=debtor_id, name=row.contact_name, email=row.email,
+                phone=row.phone, street=row.street, postal_code=row.postal_code, city=row.city,
+                country=row.country or "", is_preferred=True,
             )
-            for debtor, row in pairs
+            for debtor_id, row in pairs
             if row.email or row.phone or row.street or row.contact_name
         ]  # fmt: skip
         if contacts:
             bulk_insert(Contact, contacts)
 
-    def _update_contacts(self, pairs: list[tuple[Debtor, ImportRow]]) -> None:
+    def _update_contacts(self, known: list[tuple[int, str, ImportRow]]) -> None:
         """Keep the preferred contact in step with the ERP's e-mail, phone and address."""
-        pairs = [(d, r) for d, r in pairs if r.email or r.phone or r.street]
-        if not pairs:
+        known = [k for k in known if k[2].email or k[2].phone or k[2].street]
+        if not known:
             return
         preferred = {
-            c.debtor_id: c
-            for c in Contact.objects.filter(debtor_id__in=[d.pk for d, _ in pairs], is_preferred=True)
-        }
-        missing: list[tuple[Debtor, ImportRow]] = []
+            values[0]: values[1:]
+            for values in Contact.objects.filter(debtor_id__in=[pk for pk, _, _ in known], is_preferred=True)
+            .values_list("debtor_id", "id", *CONTACT_FACTS)
+        }  # fmt: skip
+        missing: list[tuple[int, ImportRow]] = []
         changed: list[Contact] = []
-        for debtor, row in pairs:
-            contact = preferred.get(debtor.pk)
-            if contact is None:
-                missing.append((debtor, row))
+        for debtor_id, number, row in known:
+            found = preferred.get(debtor_id)
+            if found is None:
+                missing.append((debtor_id, row))
                 continue
-            wanted = {"email": row.email, "phone": row.phone, "street": row.street,
-                      "postal_code": row.postal_code, "city": row.city}  # fmt: skip
-            diff = {k: v for k, v in wanted.items() if v and getattr(contact, k) != v}
+            pk, *old = found
+            before = dict(zip(CONTACT_FACTS, old, strict=True))
+            wanted = (row.email, row.phone, row.street, row.postal_code, row.city)
+            diff = {k: v for k, v in zip(CONTACT_FACTS, wanted, strict=True) if v and before[k] != v}
             if diff:
-                before = {k: getattr(contact, k) for k in diff}
-                for key, value in diff.items():
-                    setattr(contact, key, value)
-                changed.append(contact)
-                self.changes.append(Change("ledger.contact", str(contact.pk), before, diff))
-                if debtor.number not in self.debtors_updated_here:
-                    self.debtors_updated_here.add(debtor.number)
-                    self.report.updated_debtors += 1
+                changed.append(Contact(pk=pk, debtor_id=debtor_id, **{**before, **diff}))
+                self.changes.append(Change("ledger.contact", str(pk), {k: before[k] for k in diff}, diff))
+                self._count_debtor_update(number)
         if changed:
-            Contact.objects.bulk_update(
-                changed, ["email", "phone", "street", "postal_code", "city"], batch_size=CHUNK
-            )
+            Contact.objects.bulk_update(changed, list(CONTACT_FACTS), batch_size=1000)
         self._create_contacts(missing)
 
     # -- items --------------------------------------------------------------------------
 
     def _merge(self, rows: list[ImportRow]) -> None:
         self._merge_debtors(rows)
+        # One query for the chunk's existing items, as plain tuples (no model instance per row).
         existing = {
-            i.number: i
-            for i in Invoice.objects.filter(number__in=[r.invoice_number for r in rows]).only(
-                "id", "number", "debtor_id", "open_amount", "settled_on", *INVOICE_FACTS
+            values[0]: values[1:]
+            for values in Invoice.objects.filter(number__in=[r.invoice_number for r in rows]).values_list(
+                "number", "id", "debtor_id", "open_amount", "settled_on", *INVOICE_FACTS
             )
         }
         new: list[tuple] = []
         new_rows: list[ImportRow] = []
         changed: list[Invoice] = []
         changed_fields: set[str] = set()
-        # (invoice, amount received outside tact, line) for items whose open amount fell or rose
-        external: list[tuple[Invoice, Decimal, ImportRow]] = []
+        # (item, amount received outside tact, row) for items whose open amount fell or rose
+        external: list[tuple[Any, Decimal, ImportRow]] = []
+        credit_note, invoice_kind = InvoiceKind.CREDIT_NOTE.value, InvoiceKind.INVOICE.value
         for row in rows:
             debtor_id = self.debtor_ids[row.debtor_number]
-            invoice = existing.get(row.invoice_number)
-            kind = InvoiceKind.CREDIT_NOTE if row.amount < 0 else InvoiceKind.INVOICE
-            facts = {
-                "kind": kind, "issued_on": row.issued_on, "due_on": row.due_on, "currency": row.currency,
-                "gross_amount": row.amount, "net_amount": row.net_amount, "vat_amount": row.vat_amount,
-                "order_reference": row.order_reference,
-            }  # fmt: skip
-            target_open = row.amount if row.open_amount is None else row.open_amount
-            if invoice is None:
+            kind = credit_note if row.amount < 0 else invoice_kind
+            facts = (kind, row.issued_on, row.due_on, row.currency, row.amount, row.net_amount, row.vat_amount,
+                     row.order_reference)  # fmt: skip
+            found = existing.get(row.invoice_number)
+            if found is None:
+                target_open = row.amount if row.open_amount is None else row.open_amount
                 new.append(
                     (
-                        self.creditor.pk, debtor_id, row.invoice_number, kind, row.issued_on, row.due_on,
-                        row.currency, row.amount, row.net_amount, row.vat_amount, target_open,
-                        row.order_reference, "", self.today if target_open == 0 else None,
+                        self.creditor.pk, debtor_id, row.invoice_number, *facts, target_open,
+                        self.today if target_open == 0 else None, "",
                     )
                 )  # fmt: skip
                 new_rows.append(row)
                 continue
-            if invoice.debtor_id != debtor_id:
+            pk, old_debtor_id, old_open, settled_on, *old_facts = found
+            if old_debtor_id != debtor_id:
                 self.report.add_error(
                     RowError(
                         row=row.line, column=_col(row, "debtor_number", "debtor_number"), value=row.debtor_number,
@@ -312,43 +307,39 @@ class Merger:
                     )
                 )  # fmt: skip
                 continue
-            if invoice.currency != row.currency and invoice.gross_amount != invoice.open_amount:
+            old_gross = old_facts[4]
+            allocated = old_gross - old_open
+            target_open = row.amount - allocated if row.open_amount is None else row.open_amount
+            received = row.amount - allocated - target_open  # money to allocate now (negative: reversal)
+            if tuple(old_facts) == facts and not received:
+                self.report.unchanged += 1  # the common case of a re-import: nothing to do
+                continue
+            if old_facts[3] != row.currency and allocated:
                 self.report.add_error(
                     RowError(
                         row=row.line, column=_col(row, "currency", "currency"), value=row.currency,
-                        message=f"item {row.invoice_number} is in {invoice.currency} and partly paid; "
+                        message=f"item {row.invoice_number} is in {old_facts[3]} and partly paid; "
                         "its currency cannot change.",
                     )
                 )  # fmt: skip
                 continue
-            allocated = invoice.gross_amount - invoice.open_amount
-            if row.open_amount is None:
-                target_open = row.amount - allocated
-            before = {k: getattr(invoice, k) for k in facts}
-            diff = {k: v for k, v in facts.items() if _differs(before[k], v)}
-            received = row.amount - allocated - target_open  # money to allocate now (negative: reversal)
-            if diff:
-                for key, value in diff.items():
-                    setattr(invoice, key, value)
-                changed_fields.update(diff)
+            before = dict(zip(INVOICE_FACTS, old_facts, strict=True))
+            after = {k: v for k, v in zip(INVOICE_FACTS, facts, strict=True) if _differs(before[k], v)}
+            changed_fields.update(after)
+            invoice = Invoice(pk=pk, debtor_id=debtor_id, number=row.invoice_number, **before)
+            for key, value in after.items():
+                setattr(invoice, key, value)
             if received:
+                before["open_amount"] = old_open
+                after["open_amount"] = target_open
                 external.append((invoice, received, row))
-            if diff or received:
-                changed.append(invoice)
-                after = dict(diff)
-                if received:
-                    before["open_amount"] = invoice.open_amount
-                    after["open_amount"] = target_open
-                self.changes.append(
-                    Change("ledger.invoice", str(invoice.pk), {k: before[k] for k in after}, after)
-                )
-                self.report.updated_invoices += 1
-            else:
-                self.report.unchanged += 1
             # The item goes straight to its final open amount; the external payment written
             # below in the same transaction explains the difference.
             invoice.open_amount = target_open
-            invoice.settled_on = (invoice.settled_on or self.today) if target_open == 0 else None
+            invoice.settled_on = (settled_on or self.today) if target_open == 0 else None
+            changed.append(invoice)
+            self.changes.append(Change("ledger.invoice", str(pk), {k: before[k] for k in after}, after))
+            self.report.updated_invoices += 1
         if self.report.error_count:
             return
         if new:
@@ -360,7 +351,7 @@ class Merger:
                     external.append((ref, row.amount - row.open_amount, row))
         if changed:
             Invoice.objects.bulk_update(
-                changed, [*changed_fields, "open_amount", "settled_on"], batch_size=CHUNK
+                changed, [*changed_fields, "open_amount", "settled_on"], batch_size=1000
             )
         if external:
             self._record_external(external)
