@@ -92,6 +92,29 @@ IMPORT_TITLES = {
     ("ledger.payment", False): gettext_lazy("Payment changed by import"),
 }
 DETAIL_FIELDS = 4
+# Labels of the fields an audit event names most often; others fall back to the model.
+FIELD_LABELS = {
+    "name": gettext_lazy("Name"),
+    "number": gettext_lazy("Number"),
+    "kind": gettext_lazy("Kind"),
+    "country": gettext_lazy("Country"),
+    "language": gettext_lazy("Language"),
+    "vat_id": gettext_lazy("VAT ID"),
+    "email": gettext_lazy("E-mail"),
+    "phone": gettext_lazy("Phone"),
+    "tags": gettext_lazy("Tags"),
+    "credit_limit_amount": gettext_lazy("Credit limit"),
+    "preferred_channel": gettext_lazy("Preferred channel"),
+    "issued_on": gettext_lazy("Issued"),
+    "due_on": gettext_lazy("Due"),
+    "settled_on": gettext_lazy("Settled"),
+    "value_on": gettext_lazy("Value date"),
+    "amount": gettext_lazy("Amount"),
+    "gross_amount": gettext_lazy("Gross"),
+    "open_amount": gettext_lazy("Open"),
+    "currency": gettext_lazy("Currency"),
+    "order_reference": gettext_lazy("Order reference"),
+}
 
 
 def _ids(qs: QuerySet) -> QuerySet:
@@ -100,6 +123,8 @@ def _ids(qs: QuerySet) -> QuerySet:
 
 
 def _field_label(subject_type: str, name: str) -> str:
+    if name in FIELD_LABELS:
+        return str(FIELD_LABELS[name])
     try:
         model = apps.get_model(subject_type)
         return str(model._meta.get_field(name).verbose_name).capitalize()
