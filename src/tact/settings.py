@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "tact.audit",
     "tact.tenancy",
     "tact.ledger",
+    "tact.demo",
     "tact.api",
     "tact.workbench",
 ]

@@ -1,0 +1,1 @@
+"""The demo portfolio: a realistic, deterministic creditor with debtors, items and payments."""
