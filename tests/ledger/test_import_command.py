@@ -177,3 +177,27 @@ def test_an_unknown_creditor_is_refused_without_a_traceback(files):
 
     with pytest.raises(CommandError, match="No creditor with slug 'acme'"):
         call_command("ledger", "import", "--creditor", "acme", str(files("x.csv", GERMAN)))
+
+
+def test_a_saved_mapping_reads_any_other_layout(creditor, files):
+    path = files(
+        "sap.csv",
+        "Beleg;Debitor;Firma;Datum;Zahlbar bis;Summe\nB-1;K9;Test GmbH;01.10.2025;31.10.2025;12,00\n",
+    )
+    code, report = import_(path)
+    assert code == 2 and "Summe" not in report["errors"][0]["message"]
+
+    call_command("ledger", "mapping", "save", "--creditor", "acme", "--name", "SAP",
+                 "--column", "amount=Summe", "--column", "invoice_number=Beleg", stdout=StringIO())  # fmt: skip
+    code, report = import_(path, "--mapping", "SAP")
+
+    assert code == 0 and report["created"]["invoices"] == 1
+    with scope(creditor=creditor):
+        assert Invoice.objects.get(number="B-1").gross_amount == Decimal("12.00")
+
+
+def test_a_mapping_with_an_unknown_field_is_refused(creditor):
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="^foo: is not a field"):
+        call_command("ledger", "mapping", "save", "--creditor", "acme", "--name", "x", "--column", "foo=Bar")

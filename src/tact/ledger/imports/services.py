@@ -340,3 +340,64 @@ def import_rows(
         audit_facts={"via": actor_label},
     )
     return report.as_dict()
+
+
+# -- saved column mappings --------------------------------------------------------------
+
+MAPPING_OPTIONS = {
+    "decimal": {",", "."},
+    "date_order": {"dmy", "mdy", "ymd"},
+    "delimiter": {",", ";", "\t"},
+    "encoding": {"utf-8", "utf-8-sig", "cp1252"},
+}
+
+
+@transaction.atomic
+def mapping_save(
+    *,
+    creditor: Creditor,
+    name: str,
+    columns: dict[str, str],
+    options: dict[str, str] | None = None,
+    is_default: bool = False,
+    by: Any = None,
+) -> ColumnMapping:
+    """Save (or replace) a named column layout: our field → the header the ERP writes.
+
+    Raises InvalidLedgerField naming the unknown field or option.
+    """
+    from .columns import FIELDS, field_key
+
+    name = name.strip()
+    if not name:
+        raise InvalidLedgerField(field="name", problem="a mapping needs a name.")
+    clean: dict[str, str] = {}
+    for key, header in columns.items():
+        field = field_key(key)
+        if field is None:
+            known = ", ".join(f.name for f in FIELDS)
+            raise InvalidLedgerField(
+                field=key, problem=f"is not a field of an open item; expected one of {known}."
+            )
+        clean[field] = header.strip()
+    options = dict(options or {})
+    for key, value in options.items():
+        if key not in MAPPING_OPTIONS:
+            raise InvalidLedgerField(
+                field=key, problem=f"unknown option; expected {', '.join(MAPPING_OPTIONS)}."
+            )
+        if value not in MAPPING_OPTIONS[key]:
+            allowed = ", ".join(repr(v) for v in sorted(MAPPING_OPTIONS[key]))
+            raise InvalidLedgerField(field=key, problem=f"{value!r} is not one of {allowed}.")
+    if is_default:
+        ColumnMapping.objects.filter(is_default=True).exclude(name=name).update(is_default=False)
+    mapping, created = ColumnMapping.objects.update_or_create(
+        creditor=creditor,
+        name=name,
+        defaults={"columns": clean, "options": options, "is_default": is_default},
+    )
+    audit_record(
+        creditor=creditor, actor=by, action="column_mapping_saved", subject=mapping,
+        after={"columns": clean, "options": options, "is_default": is_default},
+    )  # fmt: skip
+    return mapping

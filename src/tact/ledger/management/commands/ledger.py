@@ -3,7 +3,7 @@ from pathlib import Path
 from django_scopes import scope
 
 from tact.core.commands import TactCommand
-from tact.ledger.imports.services import import_file
+from tact.ledger.imports.services import import_file, mapping_save
 from tact.ledger.models import ColumnMapping
 from tact.tenancy.services import creditor_get
 
@@ -25,6 +25,31 @@ class Command(TactCommand):
         imp.add_argument("--mapping", default=None, help="name of a saved column mapping")
         imp.add_argument("--json", action="store_true", help="print the report as JSON")
 
+        mapping = sub.add_parser("mapping", help="Save or list column mappings for other file layouts.")
+        mapping_sub = mapping.add_subparsers(dest="mapping_action", required=True)
+        save = mapping_sub.add_parser("save", help="Save a named column mapping.")
+        save.add_argument("--creditor", required=True)
+        save.add_argument("--name", required=True)
+        save.add_argument(
+            "--column",
+            action="append",
+            default=[],
+            metavar="FIELD=HEADER",
+            help='e.g. --column invoice_number="Beleg-Nr." (repeat for each field)',
+        )
+        save.add_argument(
+            "--option",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="decimal=, | date_order=dmy | delimiter=; | encoding=cp1252",
+        )
+        save.add_argument("--default", action="store_true", help="use it for every import of this creditor")
+        save.add_argument("--json", action="store_true")
+        show = mapping_sub.add_parser("list", help="List saved column mappings.")
+        show.add_argument("--creditor", required=True)
+        show.add_argument("--json", action="store_true")
+
     def handle_import(self, *, creditor, file, dry_run, full, mapping, json, **_):
         path = Path(file)
         if not path.is_file():
@@ -45,6 +70,40 @@ class Command(TactCommand):
             self._print(data, path=path)
         if report.error_count:
             self.exit(2)
+
+    def handle_mapping(self, *, mapping_action, creditor, json, **options):
+        creditor_obj = creditor_get(slug=creditor)
+        with scope(creditor=creditor_obj):
+            if mapping_action == "save":
+                saved = mapping_save(
+                    creditor=creditor_obj, name=options["name"], columns=self._pairs(options["column"], "--column"),
+                    options=self._pairs(options["option"], "--option"), is_default=options["default"],
+                    by="command line",
+                )  # fmt: skip
+                rows = [saved]
+            else:
+                rows = list(ColumnMapping.objects.order_by("name"))
+            data = [
+                {"name": m.name, "columns": m.columns, "options": m.options, "default": m.is_default}
+                for m in rows
+            ]
+        if json:
+            self.emit_json(data if mapping_action == "list" else data[0])
+            return
+        for m in data:
+            flag = " (default)" if m["default"] else ""
+            self.stdout.write(
+                f"{m['name']}{flag}: " + ", ".join(f"{k}={v!r}" for k, v in m["columns"].items())
+            )
+
+    def _pairs(self, items, flag):
+        pairs = {}
+        for item in items:
+            key, sep, value = item.partition("=")
+            if not sep or not key.strip():
+                self.fail(f"{flag}: {item!r} is not KEY=VALUE.")
+            pairs[key.strip()] = value
+        return pairs
 
     def _print(self, data, *, path):
         w = self.stdout.write
