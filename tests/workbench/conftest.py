@@ -21,8 +21,11 @@ TODAY = date(2025, 12, 1)
 
 
 @pytest.fixture(autouse=True)
-def frozen_today():
-    with time_machine.travel(datetime(2025, 12, 1, 10, 0, tzinfo=ZoneInfo("Europe/Berlin")), tick=False):
+def frozen_today(request):
+    # Browser tests let the clock run (from the same morning): Playwright and the live
+    # server wait on real timeouts.
+    ticking = request.node.get_closest_marker("browser") is not None
+    with time_machine.travel(datetime(2025, 12, 1, 10, 0, tzinfo=ZoneInfo("Europe/Berlin")), tick=ticking):
         yield
 
 

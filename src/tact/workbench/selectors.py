@@ -20,7 +20,6 @@ from django.db import connection
 from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.http import Http404
 
-from tact.audit.models import AuditEvent
 from tact.ledger.models import Allocation, Contact, Debtor, ImportRun, ImportStatus, Invoice, Payment
 from tact.ledger.selectors import debtors_with_balances, open_items_of
 from tact.tenancy.models import Creditor
@@ -248,25 +247,28 @@ class ImportRunResult:
 CREATED_ITEMS_SHOWN = 50
 
 
+def _items_created_by(run: ImportRun, report: dict[str, Any]) -> list[Invoice]:
+    """The first items an applied run created.
+
+    By number when the report lists them; otherwise the items written between the preview
+    and the confirmation (an import writes its new rows with that time), which may also
+    catch an item another channel added in the same seconds.
+    """
+    items = Invoice.objects.select_related("debtor").order_by("number")
+    numbers = report.get("created_items")
+    if isinstance(numbers, list):
+        return list(items.filter(number__in=[str(n) for n in numbers[:CREATED_ITEMS_SHOWN]]))
+    window = items.filter(created_at__gte=run.created_at, created_at__lte=run.applied_at)
+    return list(window[:CREATED_ITEMS_SHOWN])
+
+
 def import_run_result(*, run_id: int) -> ImportRunResult:
     """An import run with, once applied, the first items it created (for links)."""
     run = import_run_get(run_id=run_id)
     report = run.report or {}
     created: list[Invoice] = []
     if run.status == ImportStatus.APPLIED and run.applied_at:
-        # The import's audit events name the file by its hash and fall between the
-        # preview and the confirmation; those without a "before" created their item.
-        ids = AuditEvent.objects.filter(
-            action="imported_change",
-            subject_type="ledger.invoice",
-            before__isnull=True,
-            created_at__gte=run.created_at,
-            created_at__lte=run.applied_at,
-            facts__sha256=run.sha256,
-        ).values_list("subject_id", flat=True)[:CREATED_ITEMS_SHOWN]
-        created = list(
-            Invoice.objects.filter(pk__in=[int(i) for i in ids]).select_related("debtor").order_by("number")
-        )
+        created = _items_created_by(run, report)
     return ImportRunResult(
         run=run,
         errors=list(report.get("errors", [])),

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -132,14 +133,19 @@ def _field_label(subject_type: str, name: str) -> str:
         return name.replace("_", " ").capitalize()
 
 
-def _value(name: str, value: Any) -> str:
+def _value(name: str, value: Any, currency: str) -> str:
+    from .templatetags.tact_format import ldate, money, number
+
     if value is None or value == "":
         return "—"
-    if name.endswith("amount"):
-        try:
-            return f"{Decimal(str(value)).normalize():f}"
-        except InvalidOperation:
-            return str(value)
+    try:
+        if name.endswith("amount"):
+            amount = Decimal(str(value))
+            return money(amount, currency) if currency else number(amount)
+        if name.endswith("_on"):
+            return ldate(date.fromisoformat(str(value)))
+    except (InvalidOperation, ValueError):
+        return str(value)
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "—"
     if isinstance(value, dict):
@@ -147,19 +153,19 @@ def _value(name: str, value: Any) -> str:
     return str(value)
 
 
-def _detail(event: AuditEvent) -> str:
+def _detail(event: AuditEvent, currency: str) -> str:
     before, after = event.before or {}, event.after or {}
+    currency = str(after.get("currency") or before.get("currency") or currency)
+    label = partial(_field_label, event.subject_type)
     parts = []
     if before:
         for name in list(after)[:DETAIL_FIELDS]:
-            parts.append(
-                f"{_field_label(event.subject_type, name)}: {_value(name, before.get(name))} → "
-                f"{_value(name, after.get(name))}"
-            )
+            old, new = _value(name, before.get(name), currency), _value(name, after.get(name), currency)
+            parts.append(f"{label(name)}: {old} → {new}")
     else:
         for name in ("amount", "gross_amount", "open_amount", "due_on", "value_on", "email", "name"):
             if name in after and len(parts) < DETAIL_FIELDS:
-                parts.append(f"{_field_label(event.subject_type, name)}: {_value(name, after[name])}")
+                parts.append(f"{label(name)}: {_value(name, after[name], currency)}")
     return "; ".join(parts)
 
 
@@ -181,7 +187,7 @@ def _actor(event: AuditEvent) -> str:
     return {"system": _("system"), "import": _("import")}.get(event.actor_label, event.actor_label)
 
 
-def _entries(events: list[AuditEvent]) -> list[TimelineEntry]:
+def _entries(events: list[AuditEvent], currency: str) -> list[TimelineEntry]:
     invoice_ids = [e.subject_id for e in events if e.subject_type == "ledger.invoice"]
     numbers = {
         str(pk): number
@@ -192,7 +198,7 @@ def _entries(events: list[AuditEvent]) -> list[TimelineEntry]:
             at=e.created_at,
             kind="audit",
             title=_title(e, numbers),
-            detail=_detail(e),
+            detail=_detail(e, currency),
             actor=_actor(e),
             url=(
                 reverse("workbench:invoice", args=[e.subject_id])
@@ -228,7 +234,7 @@ def audit_timeline(*, subject: Debtor | Invoice, creditor: Creditor, limit: int)
                 :limit
             ]
         )
-    return _entries(events)
+    return _entries(events, creditor.currency)
 
 
 # -- ledger facts -----------------------------------------------------------------------
