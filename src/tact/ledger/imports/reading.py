@@ -14,6 +14,7 @@ import csv
 import logging
 import zipfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -417,14 +418,23 @@ def check_zip(path: Path, size: int) -> str:
     return ""
 
 
-def _open_sheet(path: Path):
-    """The first worksheet in read-only mode, and its workbook (to close)."""
+@contextmanager
+def _first_sheet(path: Path) -> Iterator:
+    """The first worksheet in read-only mode; the workbook and file are closed after use.
+
+    openpyxl gets an open file, not the path: given a path it refuses names that do not end
+    in .xlsx, and a stored upload may be named anything.
+    """
     from openpyxl import load_workbook
 
-    workbook = load_workbook(path, read_only=True, data_only=True, keep_links=False)
-    sheet = workbook.worksheets[0]
-    sheet.reset_dimensions()  # the stored dimension may be wrong; read what is there
-    return workbook, sheet
+    with path.open("rb") as stream:
+        workbook = load_workbook(stream, read_only=True, data_only=True, keep_links=False)
+        try:
+            sheet = workbook.worksheets[0]
+            sheet.reset_dimensions()  # the stored dimension may be wrong; read what is there
+            yield sheet
+        finally:
+            workbook.close()
 
 
 def _read_xlsx(
@@ -439,28 +449,25 @@ def _read_xlsx(
     problem = check_zip(path, size)
     if problem:
         return failed("xlsx", problem)
-    workbook = None
     try:
-        workbook, sheet = _open_sheet(path)
-        title = str(sheet.title)
-        rows = enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1)
-        header, buffered = _xlsx_header(rows, mapping)
-        if header is None:
-            return failed("xlsx", f"the first sheet ({title}) is empty: expected a header row and rows")
-        headers = _header_cells(header[1])
-        columns = match_headers(headers, line=header[0], mapping=mapping)
-        result = ReadFile("xlsx", headers, columns.headers, columns.errors, header_line=header[0])
-        if columns.errors:
-            return result
-        evidence, count = _xlsx_evidence(columns, buffered, rows)
+        with _first_sheet(path) as sheet:
+            title = str(sheet.title)
+            rows = enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1)
+            header, buffered = _xlsx_header(rows, mapping)
+            if header is None:
+                return failed("xlsx", f"the first sheet ({title}) is empty: expected a header row and rows")
+            headers = _header_cells(header[1])
+            columns = match_headers(headers, line=header[0], mapping=mapping)
+            result = ReadFile("xlsx", headers, columns.headers, columns.errors, header_line=header[0])
+            if columns.errors:
+                return result
+            evidence, count = _xlsx_evidence(columns, buffered, rows)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises anything on a malformed workbook
         logger.info("xlsx unreadable: %s", exc, exc_info=True)
         return failed(
-            "xlsx", f"the workbook cannot be read ({type(exc).__name__}): save it again from Excel or as CSV"
+            "xlsx",
+            f"the workbook cannot be read ({type(exc).__name__}): save it again from Excel or as CSV",
         )
-    finally:
-        if workbook is not None:
-            workbook.close()
     conventions = decide_conventions(evidence, creditor_country=creditor_country, options=options)
     conventions["sheet"] = title
     result.conventions = conventions
@@ -531,21 +538,17 @@ def _xlsx_rows(
     path: Path, header_row: int, width: int, builder: RowBuilder
 ) -> Iterator[ImportRow | list[RowError]]:
     build = builder.build
-    workbook = None
     number = header_row
     try:
-        workbook, sheet = _open_sheet(path)
-        for number, cells in enumerate(
-            sheet.iter_rows(min_row=header_row + 1, max_col=width, values_only=True),
-            start=header_row + 1,
-        ):
-            if any(c is not None and c != "" for c in cells):
-                yield build(cells, number)
+        with _first_sheet(path) as sheet:
+            for number, cells in enumerate(
+                sheet.iter_rows(min_row=header_row + 1, max_col=width, values_only=True),
+                start=header_row + 1,
+            ):
+                if any(c is not None and c != "" for c in cells):
+                    yield build(cells, number)
     except Exception as exc:  # noqa: BLE001 - the first pass read it; a changed file ends here
         logger.info("xlsx unreadable in the second pass: %s", exc, exc_info=True)
         yield [
             RowError(number + 1, "", "", f"the workbook cannot be read from here on ({type(exc).__name__})")
         ]
-    finally:
-        if workbook is not None:
-            workbook.close()

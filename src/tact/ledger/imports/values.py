@@ -467,7 +467,9 @@ def parse_phone(text: str, region: str) -> str:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         number = None
-    if number is None or not phonenumbers.is_possible_number(number):
+    # A number possible only as a local call (no area code) cannot be dialled by us.
+    possible = phonenumbers.ValidationResult.IS_POSSIBLE
+    if number is None or phonenumbers.is_possible_number_with_reason(number) != possible:
         raise BadValue("not a phone number: expected a number like +49 30 1234567")
     formatted = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     if len(formatted) > 16:
