@@ -60,7 +60,7 @@ def test_a_second_load_is_refused_with_a_hint_and_reset_allows_it():
 
     output = run("--debtors", "5", "--reset")
     assert "after deleting its previous ledger" in output
-    assert "existing account; password unchanged" in output
+    assert f"manager@demo.tact        {DEMO_PASSWORD}" in output
 
 
 def test_bad_options_are_refused_with_the_option_named():

@@ -235,6 +235,28 @@ def test_staff_accounts_get_the_demo_password_and_their_roles(today):
     assert all(login.password == DEMO_PASSWORD for login in report.logins)
 
 
+def test_reset_restores_the_demo_password(today):
+    demo_load(slug="demo", debtors=3, today=today)
+    manager = get_user_model().objects.get(username="manager@demo.tact")
+    manager.set_password("changed-by-someone")
+    manager.save()
+
+    report = demo_load(slug="demo", debtors=3, today=today, reset=True)
+
+    manager.refresh_from_db()
+    assert manager.check_password(DEMO_PASSWORD)
+    assert report.logins[0].password == DEMO_PASSWORD
+
+
+def test_an_existing_account_keeps_its_password_when_nothing_is_reset(today, creditor):
+    get_user_model().objects.create_user(username="manager@acme.tact", password="their-own")
+
+    report = demo_load(slug=creditor.slug, debtors=3, today=today)
+
+    assert report.logins[0].password is None
+    assert get_user_model().objects.get(username="manager@acme.tact").check_password("their-own")
+
+
 def test_one_audit_event_records_the_load(today):
     report = demo_load(slug="demo", debtors=15, today=today)
 

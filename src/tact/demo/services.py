@@ -258,7 +258,7 @@ def demo_load(
         with creditor_scope(creditor):
             deleted = _clear_if_allowed(creditor, reset=reset)
             report.reset = bool(deleted)
-            report.logins = _staff_add(creditor)
+            report.logins = _staff_add(creditor, reset=reset)
             writer = RowWriter(creditor_id=creditor.pk)
             now = timezone.now()
             for plans in _chunks(
@@ -378,12 +378,20 @@ def _tables_to_clear() -> list[tuple[type[models.Model], tuple[models.Field, typ
     return [(m, found[m]) for m in reversed(order)] + [(m, None) for m in LEDGER_MODELS]
 
 
-def _staff_add(creditor: Creditor) -> list[Login]:
+def _staff_add(creditor: Creditor, *, reset: bool) -> list[Login]:
+    """The four demo accounts, one per role. A reset also restores their demo password, so
+    that `make demo` always prints a login that works."""
     domain = f"{creditor.slug.replace('_', '-')}.tact"
     logins = []
     for local, role in STAFF:
-        added = user_add(creditor=creditor, email=f"{local}@{domain}", role=role, password=DEMO_PASSWORD)
-        logins.append(Login(email=f"{local}@{domain}", role=str(role), password=added.password))
+        email = f"{local}@{domain}"
+        added = user_add(creditor=creditor, email=email, role=role, password=DEMO_PASSWORD)
+        password = added.password
+        if password is None and reset:
+            added.user.set_password(DEMO_PASSWORD)
+            added.user.save(update_fields=["password"])
+            password = DEMO_PASSWORD
+        logins.append(Login(email=email, role=str(role), password=password))
     return logins
 
 
