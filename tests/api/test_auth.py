@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.test import Client
 from django.utils import timezone
 
 from tact.tenancy.models import ApiToken, Role
@@ -80,3 +81,9 @@ def test_token_plaintext_is_not_stored(creditor):
 
     stored = ApiToken.objects.get(pk=issued.token.pk)
     assert issued.plaintext.split("_", 2)[2] not in (stored.secret_hash, stored.prefix)
+
+
+def test_token_requests_need_no_csrf_token(api):
+    strict = ApiClient(Client(enforce_csrf_checks=True), api.plaintext)
+
+    assert strict.post("/debtors", {"number": "K-1", "name": "X"}).status_code == 201

@@ -45,5 +45,6 @@ def _v1_patterns() -> list:
 
 urlpatterns = [
     path("v1/", include(_v1_patterns())),
-    re_path(r"^(?P<rest>.*)$", not_found),
+    # [\s\S], not ".": a path ending in an encoded newline must land here too.
+    re_path(r"^(?P<rest>[\s\S]*)$", not_found),
 ]
