@@ -144,7 +144,7 @@ def test_line_numbers_are_physical_lines_across_blank_lines_and_quoted_newlines(
         ("Sprache", "Klingonisch", "de, nl, en, fr"),
         ("Kundenart", "vielleicht", "B2B or B2C"),
         ("USt-IdNr.", "DE123456789", "check digits"),
-        ("Offener Betrag", "150,00", "from 0 to 100.00"),
+        ("Offener Betrag", "150,00", "from 0 to 100,00"),
     ],
 )
 def test_each_bad_value_names_row_column_value_and_expectation(write, column, value, message):
@@ -196,7 +196,7 @@ def test_a_credit_note_keeps_its_open_amount_between_its_amount_and_zero(write):
 
     assert result.rows[0].open_amount == Decimal("-20.00")
     assert result.row_errors[0].row == 3
-    assert "from -50.00 to 0" in result.row_errors[0].message
+    assert "from -50,00 to 0" in result.row_errors[0].message
 
 
 def test_missing_required_values_are_named(write):
@@ -376,3 +376,32 @@ def test_a_huge_field_is_a_file_error_not_a_crash(write):
 
     assert result.parsed.file_errors
     assert "line 2" in result.parsed.file_errors[0].message
+
+
+def test_rows_of_blank_cells_are_skipped_like_blank_lines(write):
+    path = write(f"{HEADER}\n  ;  ; ;;;\nR-1;K-1;A;01.12.2025;31.12.2025;10\n")
+
+    result = read(path)
+
+    assert result.errors == []
+    assert [r.line for r in result.rows] == [3]
+
+
+def test_a_bom_in_a_windows_1252_file_does_not_hide_the_first_header(write):
+    text = f"{HEADER}\nR-1;K-1;Müller;01.12.2025;31.12.2025;10\n"
+    path = write(b"\xef\xbb\xbf" + text.encode("cp1252"))
+
+    result = read(path)
+
+    assert result.conventions["encoding"] == "cp1252"
+    assert result.errors == []
+    assert result.rows[0].debtor_name == "Müller"
+
+
+def test_a_month_first_date_with_a_one_digit_month_counts_as_evidence(write):
+    path = write(f"{HEADER}\nR-1;K-1;A;1/13/2025;1/31/2025;10\nR-2;K-1;A;01/02/2025;01/03/2025;10\n")
+
+    result = read(path, country="DE")
+
+    assert result.conventions["date_order"] == "mdy"
+    assert result.rows[1].issued_on == date(2025, 1, 2)

@@ -290,3 +290,7 @@ def test_folding_ignores_case_accents_and_punctuation():
     assert fold("Fällig am") == fold("faellig_am") == fold("FALLIG-AM") == "falligam"
     assert fold("Numéro de facture") == fold("numero-de-facture")
     assert fold("Straße") == "strasse"
+
+
+def test_international_domains_are_accepted():
+    assert parse_email("info@Müller.de") == "info@müller.de"

@@ -73,8 +73,15 @@ def hardened_parser() -> etree.XMLParser:
     )
 
 
+# One invoice is small; a bigger "e-invoice" is a mistake or an attack, not a document.
+XML_MAX_BYTES = 20_000_000
+PDF_MAX_BYTES = 50_000_000
+
+
 def read_xml(path: Path, *, creditor_country: str, default_currency: str) -> ReadFile:
     try:
+        if path.stat().st_size > XML_MAX_BYTES:
+            return failed("xml", f"an e-invoice XML over {XML_MAX_BYTES // 1_000_000} MB: refused")
         data = path.read_bytes()
     except OSError as exc:
         return failed("xml", f"the file cannot be read: {exc.strerror or exc}")
@@ -86,6 +93,8 @@ def read_pdf(path: Path, *, creditor_country: str, default_currency: str) -> Rea
     import facturx
 
     try:
+        if path.stat().st_size > PDF_MAX_BYTES:
+            return failed("zugferd", f"a PDF over {PDF_MAX_BYTES // 1_000_000} MB: refused")
         data = path.read_bytes()
         # factur-x parses each attachment with lxml's default parser: make that the
         # hardened one for this thread while it runs.

@@ -275,6 +275,9 @@ def _first_lines(path: Path, encoding: str) -> tuple[list[tuple[int, str]], str]
                     lines,
                     f"line {number} is longer than {MAX_LINE_CHARS} characters: expected a CSV file with one row per line",
                 )
+            if number == 1:
+                # A UTF-8 BOM in a file that fell back to Windows-1252 reads as "ï»¿".
+                text = text.lstrip("\ufeff").removeprefix("ï»¿")
             if text.strip():
                 lines.append((number, text.rstrip("\r\n")))
     return lines, ""
@@ -332,7 +335,7 @@ def _read_csv(
             reader = csv.reader(stream, delimiter=header.delimiter, skipinitialspace=True)
             add_amount, add_date = evidence.add_amount, evidence.add_date
             for row in reader:
-                if not any(row):
+                if not any(row) or _blank(row):
                     continue
                 count += 1
                 width = len(row)
@@ -369,6 +372,15 @@ def _read_csv(
     return result
 
 
+def _blank(row: list[str]) -> bool:
+    """A row of empty or blank cells, like the ``;;;;`` spreadsheets export for empty rows."""
+    return not row[0].strip() and not any(c.strip() for c in row)
+
+
+def _blank_cells(cells: tuple) -> bool:
+    return all(c is None or (c.__class__ is str and not c.strip()) for c in cells)
+
+
 def _csv_rows(
     path: Path, encoding: str, header: _Header, builder: RowBuilder
 ) -> Iterator[ImportRow | list[RowError]]:
@@ -383,7 +395,7 @@ def _csv_rows(
             for row in reader:
                 start = last + 1  # a quoted value may span lines: name the record's first
                 last = first + reader.line_num
-                if any(row):
+                if any(row) and not _blank(row):
                     yield build(row, start)
         except (csv.Error, UnicodeDecodeError) as exc:
             # The first pass read the same bytes; only a file changed in between gets here.
@@ -500,7 +512,7 @@ def _xlsx_header(rows: Iterator, mapping: dict | None) -> tuple[tuple[int, tuple
     mapped = {fold(str(h)) for h in (mapping or {}).values() if h}
     seen: list[tuple[int, tuple]] = []
     for number, cells in rows:
-        if any(c is not None and c != "" for c in cells):
+        if not _blank_cells(cells):
             seen.append((number, cells))
             if len(seen) >= HEADER_SEARCH_ROWS:
                 break
@@ -517,7 +529,7 @@ def _xlsx_evidence(columns: Columns, buffered: list, rows: Iterator) -> tuple[Ev
     date_at = [columns.index[n] for n in DATE_FIELDS if n in columns.index]
     count = 0
     for _number, cells in _chain(buffered, rows):
-        if not any(c is not None and c != "" for c in cells):
+        if _blank_cells(cells):
             continue
         count += 1
         for i in amount_at:
@@ -545,7 +557,7 @@ def _xlsx_rows(
                 sheet.iter_rows(min_row=header_row + 1, max_col=width, values_only=True),
                 start=header_row + 1,
             ):
-                if any(c is not None and c != "" for c in cells):
+                if not _blank_cells(cells):
                     yield build(cells, number)
     except Exception as exc:  # noqa: BLE001 - the first pass read it; a changed file ends here
         logger.info("xlsx unreadable in the second pass: %s", exc, exc_info=True)

@@ -18,7 +18,6 @@ from .rows import ImportRow, RowError
 from .values import (
     AMOUNT_EXAMPLE,
     DECIMAL_COMMA_COUNTRIES,
-    FAST_AMOUNT,
     MONTH_FIRST_COUNTRIES,
     BadValue,
     as_date,
@@ -79,7 +78,7 @@ class Evidence:
                 self.decimal[proof] += 1
 
     def add_date(self, text: str) -> None:
-        if len(text) >= 8 and not text[2:3].isdigit():  # skips ISO 2025-12-31 cheaply
+        if len(text) >= 6 and text[4:5] != "-":  # skips ISO 2025-12-31 cheaply
             try:
                 proof = self._dates[text]
             except KeyError:
@@ -200,16 +199,16 @@ class RowBuilder:
         self.columns = dict(headers)  # one dict shared by every row of the file; read-only
         self.position = {name: i for name, i in index.items()}
         self.debtor_names = tuple(n for n in DEBTOR_FIELDS if n in index)
+        # debtor_number and debtor_name are required: the key is always a tuple.
         self.debtor_key = itemgetter(*(index[n] for n in self.debtor_names))
         self.debtor_cache: dict[tuple, tuple] = {}
         self.caches: dict[str, dict] = {"issued_on": {}, "due_on": {}, "currency": {}}
         self.issued_cache, self.due_cache = self.caches["issued_on"], self.caches["due_on"]
+        self.currency_cache = self.caches["currency"]
         self.at = {name: index.get(name, -1) for name in FIELDS_BY_NAME}
         self.amount_at = tuple(
             (slot, index[name], name) for slot, name in enumerate(AMOUNT_FIELDS) if name in index
         )
-        self.fast_amount = FAST_AMOUNT[self.decimal].fullmatch
-        self.comma = self.decimal == ","
 
     # ------------------------------------------------------------------ the row
 
@@ -222,8 +221,6 @@ class RowBuilder:
             cells = self._fit(cells, bad)
 
         debtor_key = self.debtor_key(cells)
-        if len(self.debtor_names) == 1:
-            debtor_key = (debtor_key,)
         debtor = self.debtor_cache.get(debtor_key)
         if debtor is None:
             debtor = self._debtor(debtor_key)
@@ -249,13 +246,13 @@ class RowBuilder:
             if raw.__class__ is str:
                 raw = raw.strip()
             if raw:
-                hit = self.caches["currency"].get(raw)
+                hit = self.currency_cache.get(raw)
                 if hit is None:
                     try:
                         hit = parse_currency(cell_text(raw))
                     except BadValue as exc:
                         hit = exc
-                    self.caches["currency"][raw] = hit
+                    self.currency_cache[raw] = hit
                 if hit.__class__ is str:
                     currency = hit
                 else:
@@ -263,12 +260,17 @@ class RowBuilder:
                     currency = None
 
         amounts: list[Decimal | None] = [None, None, None, None]
-        fast, comma = self.fast_amount, self.comma
+        decimal = self.decimal
         for slot, i, name in self.amount_at:
             raw = cells[i]
-            if raw.__class__ is str and fast(raw):
-                amounts[slot] = Decimal(raw.replace(",", ".") if comma else raw)
-            else:
+            if raw.__class__ is str:
+                if raw:
+                    try:
+                        amounts[slot] = parse_amount(raw, decimal, currency)
+                    except BadValue as exc:
+                        if raw.strip():  # a blank cell is no amount, not a bad one
+                            bad.append((name, raw, exc.message))
+            elif raw is not None and raw != "":
                 amounts[slot] = self._amount(raw, name, currency, bad)
         amount, open_amount, net_amount, vat_amount = amounts
         if at["amount"] >= 0:
@@ -281,20 +283,21 @@ class RowBuilder:
                 ("open_amount", "", f"missing open amount: expected a number like {self.amount_example}")
             )
         if amount is not None and open_amount is not None:
-            if amount >= 0 and not 0 <= open_amount <= amount:
+            if amount >= _ZERO and not _ZERO <= open_amount <= amount:
                 bad.append(
                     (
                         "open_amount",
                         cells[at["open_amount"]],
-                        f"open amount outside the invoice: expected a value from 0 to {amount}",
+                        f"open amount outside the invoice: expected a value from 0 to {self._show(amount)}",
                     )
                 )
-            elif amount < 0 and not amount <= open_amount <= 0:
+            elif amount < _ZERO and not amount <= open_amount <= _ZERO:
                 bad.append(
                     (
                         "open_amount",
                         cells[at["open_amount"]],
-                        f"open amount outside the credit note: expected a value from {amount} to 0",
+                        "open amount outside the credit note: expected a value from "
+                        f"{self._show(amount)} to 0",
                     )
                 )
 
@@ -344,6 +347,11 @@ class RowBuilder:
         )
 
     # ------------------------------------------------------------------ helpers
+
+    def _show(self, amount: Decimal) -> str:
+        """An amount as this file writes it: 1234,56 in a decimal-comma file."""
+        text = str(amount)
+        return text.replace(".", ",") if self.decimal == "," else text
 
     def _fit(self, cells: Sequence, bad: list) -> list:
         """Pad a short row; name the first surplus value of a long one."""
@@ -477,6 +485,7 @@ class RowBuilder:
 
 
 _AMOUNT_LIMIT = Decimal(10) ** 14
+_ZERO = Decimal(0)
 
 
 def _phone(key: tuple[str, str]) -> str:

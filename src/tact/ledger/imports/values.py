@@ -447,9 +447,16 @@ _EMAIL = re.compile(
 def parse_email(text: str) -> str:
     if text[:7].lower() == "mailto:":
         text = text[7:]
-    if len(text) > 254 or not _EMAIL.fullmatch(text) or ".." in text or text.startswith("."):
-        raise BadValue("not an e-mail address: expected one address like name@example.com")
     local, _, domain = text.rpartition("@")
+    ascii_domain = domain
+    if not domain.isascii():
+        try:
+            ascii_domain = domain.encode("idna").decode("ascii")  # müller.de → xn--mller-kva.de
+        except UnicodeError:
+            ascii_domain = ""
+    checked = f"{local}@{ascii_domain}"
+    if len(checked) > 254 or not _EMAIL.fullmatch(checked) or ".." in text or text.startswith("."):
+        raise BadValue("not an e-mail address: expected one address like name@example.com")
     return f"{local}@{domain.lower()}"
 
 
