@@ -405,3 +405,32 @@ def test_a_month_first_date_with_a_one_digit_month_counts_as_evidence(write):
 
     assert result.conventions["date_order"] == "mdy"
     assert result.rows[1].issued_on == date(2025, 1, 2)
+
+
+def test_excels_sep_line_names_the_delimiter(write):
+    path = write(f"sep=,\n{HEADER.replace(';', ',')}\nR-1,K-1,A,01.12.2025,31.12.2025,10\n")
+
+    result = read(path)
+
+    assert result.errors == []
+    assert result.conventions["delimiter"] == ","
+    assert result.rows[0].line == 3
+
+
+@pytest.mark.parametrize(
+    ("mapping", "options", "message"),
+    [
+        (["invoice_number"], None, "column mapping must map fields"),
+        (None, "decimal", "import options must be an object"),
+        (None, {"decimal": ";"}, "option decimal is ';'"),
+        (None, {"date_order": "ymd"}, "option date_order is 'ymd'"),
+        (None, {"delimiter": "::"}, "delimiter in the import options"),
+        (None, {"encoding": "klingon"}, "unknown encoding"),
+    ],
+)
+def test_bad_saved_settings_are_a_file_error(write, mapping, options, message):
+    path = write(f"{HEADER}\nR-1;K-1;A;01.12.2025;31.12.2025;10\n")
+
+    result = read(path, mapping=mapping, options=options)
+
+    assert message in result.parsed.file_errors[0].message

@@ -81,6 +81,9 @@ def parse_file(
         from django.conf import settings
 
         max_bytes = settings.TACT_IMPORT_MAX_BYTES
+    problem = check_settings(mapping, options)
+    if problem:
+        return failed("unknown", problem)
     options = dict(options or {})
     try:
         size = path.stat().st_size
@@ -94,7 +97,7 @@ def parse_file(
             f"the file is {size_text(size)}; files up to {size_text(max_bytes)} can be imported: "
             "split it into smaller files",
         )
-    if not head.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+    if len(head) == size and not head.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
         return failed("unknown", "the file is empty: expected a header line and rows")
 
     context = {
@@ -121,6 +124,24 @@ def parse_file(
     if name.lower().endswith(".pdf"):
         return failed("unknown", f"{name} is named like a PDF but does not start like one")
     return _read_csv(path, head, mapping=mapping, options=options, **context)
+
+
+OPTION_VALUES = {"decimal": (",", "."), "date_order": ("dmy", "mdy")}
+
+
+def check_settings(mapping: object, options: object) -> str:
+    """A problem with a saved mapping or its options (they come from user data), else ""."""
+    if mapping is not None and not isinstance(mapping, dict):
+        return 'the column mapping must map fields to column names, like {"due_on": "Zahlbar bis"}'
+    if options is None:
+        return ""
+    if not isinstance(options, dict):
+        return 'the import options must be an object, like {"decimal": ","}'
+    for key, allowed in OPTION_VALUES.items():
+        value = options.get(key)
+        if value not in (None, "") and value not in allowed:
+            return f"the import option {key} is {value!r}: expected one of " + ", ".join(map(repr, allowed))
+    return ""
 
 
 def sniff(head: bytes) -> str:
@@ -320,6 +341,11 @@ def _read_csv(
         return failed("csv", problem)
     if not lines:
         return failed("csv", "the file has no header line: expected a header line and rows")
+    first = lines[0][1].strip()
+    if first.lower().startswith("sep=") and len(first) == 5:
+        # Excel's "sep=;" line names the delimiter; it is no header.
+        delimiter = delimiter or first[4]
+        lines = lines[1:] or lines
     header = find_header(lines, mapping=mapping, delimiter=delimiter)
     headers = [h.strip() for h in header.cells]
     columns = match_headers(headers, line=header.line, mapping=mapping)
