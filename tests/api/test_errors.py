@@ -46,3 +46,11 @@ def test_an_unknown_debtor_id_is_not_found(api):
     body = assert_problem(api.get("/debtors/999999"), 404, "not_found")
 
     assert body["detail"] == "Debtor not found."
+
+
+def test_a_body_above_the_upload_limit_is_413(api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = {"number": "K-1", "name": "x" * 2000}
+
+    assert_problem(api.post("/debtors", body), 413, "payload_too_large")
+    assert_problem(api.post("/debtors", body, headers={"Idempotency-Key": "big"}), 413, "payload_too_large")

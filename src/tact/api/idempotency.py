@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from datetime import timedelta
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 
@@ -20,7 +21,7 @@ from tact.core import clock
 from tact.tenancy.models import Creditor
 
 from .models import IdempotencyKey
-from .problems import problem
+from .problems import on_too_big, problem
 
 IDEMPOTENCY_HEADER = "HTTP_IDEMPOTENCY_KEY"
 KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")  # visible ASCII, as a UUID or any client token
@@ -57,7 +58,10 @@ def idempotent(request: HttpRequest, *, creditor: Creditor, call: Callable[[], H
                 {"in": "header", "field": "Idempotency-Key", "message": "1 to 255 visible ASCII characters."}
             ],
         )
-    request_hash = fingerprint(request)
+    try:
+        request_hash = fingerprint(request)
+    except RequestDataTooBig:
+        return on_too_big(request, RequestDataTooBig())
     # Purged lazily: keys older than a day are forgotten when the creditor next uses one.
     IdempotencyKey.objects.filter(created_at__lt=clock.now() - KEY_TTL).delete()
     with transaction.atomic():

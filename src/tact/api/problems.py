@@ -12,6 +12,7 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.db.models import ProtectedError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
@@ -30,6 +31,7 @@ CODES_BY_STATUS = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    413: "payload_too_large",
     422: "validation_failed",
     429: "throttled",
     500: "internal_error",
@@ -125,6 +127,10 @@ def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
     return problem(status=404, detail="Nothing is found at this address.")
 
 
+def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return problem(status=413, detail="The request body is larger than this server accepts.")
+
+
 def on_protected(request: HttpRequest, exc: ProtectedError) -> HttpResponse:
     # A row that other records still point to (a debtor with payments, say) cannot go.
     kinds = sorted({obj._meta.verbose_name_plural for obj in exc.protected_objects})
@@ -148,3 +154,4 @@ def install(api: NinjaAPI) -> None:
     api.add_exception_handler(HttpError, on_http_error)
     api.add_exception_handler(Http404, on_not_found)
     api.add_exception_handler(ProtectedError, on_protected)
+    api.add_exception_handler(RequestDataTooBig, on_too_big)
