@@ -144,3 +144,45 @@ def test_other_xml_is_a_file_error(write):
     result = read(write("<?xml version='1.0'?><Document><Stmt/></Document>", name="camt.xml"))
 
     assert "expected an e-invoice" in result.parsed.file_errors[0].message
+
+
+ZUGFERD_1 = """<?xml version="1.0" encoding="UTF-8"?>
+<rsm:CrossIndustryDocument xmlns:rsm="urn:ferd:CrossIndustryDocument:invoice:1p0"
+    xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:12"
+    xmlns:udt="urn:un:unece:uncefact:data:standard:UnqualifiedDataType:15">
+  <rsm:HeaderExchangedDocument>
+    <ram:ID>ZF-2019-7</ram:ID>
+    <ram:TypeCode>380</ram:TypeCode>
+    <ram:IssueDateTime><udt:DateTimeString format="102">20251201</udt:DateTimeString></ram:IssueDateTime>
+  </rsm:HeaderExchangedDocument>
+  <rsm:SpecifiedSupplyChainTradeTransaction>
+    <ram:ApplicableSupplyChainTradeAgreement>
+      <ram:BuyerTradeParty>
+        <ram:Name>Gärtnerei Lindner</ram:Name>
+        <ram:PostalTradeAddress><ram:CountryID>DE</ram:CountryID></ram:PostalTradeAddress>
+      </ram:BuyerTradeParty>
+    </ram:ApplicableSupplyChainTradeAgreement>
+    <ram:ApplicableSupplyChainTradeSettlement>
+      <ram:InvoiceCurrencyCode>EUR</ram:InvoiceCurrencyCode>
+      <ram:SpecifiedTradePaymentTerms>
+        <ram:Description>2% Skonto bis 08.12.2025, netto bis 31.12.2025</ram:Description>
+      </ram:SpecifiedTradePaymentTerms>
+      <ram:SpecifiedTradeSettlementMonetarySummation>
+        <ram:TaxBasisTotalAmount currencyID="EUR">100.00</ram:TaxBasisTotalAmount>
+        <ram:TaxTotalAmount currencyID="EUR">7.00</ram:TaxTotalAmount>
+        <ram:GrandTotalAmount currencyID="EUR">107.00</ram:GrandTotalAmount>
+      </ram:SpecifiedTradeSettlementMonetarySummation>
+    </ram:ApplicableSupplyChainTradeSettlement>
+  </rsm:SpecifiedSupplyChainTradeTransaction>
+</rsm:CrossIndustryDocument>
+"""
+
+
+def test_a_zugferd_1_document_is_read_with_its_net_term(write):
+    result = read(write(ZUGFERD_1, name="zugferd.xml"))
+
+    (row,) = result.rows
+    assert row.invoice_number == "ZF-2019-7"
+    assert row.due_on == date(2025, 12, 31)  # the net date, not the discount date
+    assert row.amount == Decimal("107.00") and row.open_amount is None
+    assert row.debtor_number.startswith("N-")  # no identifier: derived from the name

@@ -62,6 +62,9 @@ _TERMS_DAYS = re.compile(
 )
 
 
+_TERMS_DATE = re.compile(r"\b(\d{1,2}\.\d{1,2}\.\d{4}|\d{4}-\d{2}-\d{2})\b")
+
+
 def hardened_parser() -> etree.XMLParser:
     return etree.XMLParser(
         resolve_entities=False,
@@ -338,7 +341,7 @@ def _row(
         error("issued_on", "missing issue date (BT-2): expected a date like 2025-12-31")
     due_on = dates["due_on"]
     if due_on is None and not facts["due_on"][0] and issued_on is not None:
-        due_on = issued_on + timedelta(days=_terms_days(facts["terms"][0]))
+        due_on = terms_due_date(facts["terms"][0], issued_on)
     if issued_on and due_on and due_on < issued_on:
         error(
             "due_on",
@@ -442,9 +445,21 @@ def _xml_date(raw: str) -> date:
         raise BadValue("not a date: expected a date like 2025-12-31 (or 20251231 in CII)") from None
 
 
-def _terms_days(terms: str) -> int:
-    """The net payment period a payment-terms note states (``30 Tage netto`` → 30), else 0.
+def terms_due_date(terms: str, issued_on: date) -> date:
+    """The due date a payment-terms note (BT-20) states, else the issue date.
 
-    Several periods (a discount period and the net one) give the longest."""
-    days = [int(a or b) for a, b in _TERMS_DAYS.findall(terms)]
-    return max(days) if days else 0
+    ``netto bis 04.04.2026`` gives that day; ``30 Tage netto`` gives 30 days after the
+    issue. A note with a discount term too (``3% Skonto bis …, 30 Tage netto``) gives the
+    latest day or the longest period: the net term.
+    """
+    days: list[date] = []
+    for text in _TERMS_DATE.findall(terms):
+        try:
+            days.append(parse_date(text, "dmy"))
+        except BadValue:
+            continue
+    days = [d for d in days if d >= issued_on]
+    if days:
+        return max(days)
+    periods = [int(a or b) for a, b in _TERMS_DAYS.findall(terms)]
+    return issued_on + timedelta(days=max(periods, default=0))

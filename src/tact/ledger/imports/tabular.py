@@ -216,7 +216,19 @@ class RowBuilder:
         at = self.at
         bad: list[tuple[str, object, str]] = []
         if self.typed:
-            cells = [("" if c is None else c.strip() if c.__class__ is str else c) for c in cells]
+            # Booleans become text: True == 1 would mix them with numbers in the caches.
+            cells = [
+                (
+                    ""
+                    if c is None
+                    else c.strip()
+                    if c.__class__ is str
+                    else ("TRUE" if c else "FALSE")
+                    if c.__class__ is bool
+                    else c
+                )
+                for c in cells
+            ]
         if len(cells) != self.width:
             cells = self._fit(cells, bad)
 
