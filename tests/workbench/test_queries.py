@@ -13,8 +13,9 @@ from tact.ledger.models import Contact, Debtor, Invoice
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, membership, the user's creditors; count, page, totals of the list.
-LIST_QUERIES = 8
+# Session, user, membership, the user's creditors; count, page, totals of the list; a
+# search reads its contact and item matches once more.
+LIST_QUERIES = 10
 
 
 def add_debtors(creditor, count: int, *, items_each: int = 3, offset: int = 0) -> None:

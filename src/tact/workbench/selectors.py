@@ -77,16 +77,32 @@ def _order(sort: str) -> list[Any]:
     return [*columns, "pk"]
 
 
-def _filtered(debtors: QuerySet[Debtor], flt: DebtorFilter, *, today: date) -> QuerySet[Debtor]:
-    if flt.q:
-        q = flt.q.strip()
+# A search's matches among contacts and items are inlined as a list up to this many.
+INLINE_MATCHES = 1000
+
+
+def _search(q: str) -> Q:
+    """The search condition on debtors: name, number, a contact's e-mail, an item's number.
+
+    The contact and item matches are read once here and inlined when few, so the three
+    queries of the list (count, page, totals) do not each scan the contacts and items again.
+    """
+    condition = Q(name__icontains=q) | Q(number__istartswith=q)
+    for matches in (
+        Contact.objects.filter(email__icontains=q).values_list("debtor_id", flat=True),
+        Invoice.objects.filter(number__istartswith=q).values_list("debtor_id", flat=True),
+    ):
+        found = list(matches[: INLINE_MATCHES + 1])
+        condition |= Q(pk__in=sorted(set(found)) if len(found) <= INLINE_MATCHES else matches)
+    return condition
+
+
+def _filtered(
+    debtors: QuerySet[Debtor], flt: DebtorFilter, *, today: date, search: Q | None = None
+) -> QuerySet[Debtor]:
+    if search is not None:
         # Semi-joins rather than joins: a debtor with five matching contacts is still one row.
-        debtors = debtors.filter(
-            Q(name__icontains=q)
-            | Q(number__istartswith=q)
-            | Q(pk__in=Contact.objects.filter(email__icontains=q).values("debtor_id"))
-            | Q(pk__in=Invoice.objects.filter(number__istartswith=q).values("debtor_id"))
-        )
+        debtors = debtors.filter(search)
     if flt.country:
         debtors = debtors.filter(country=flt.country)
     if flt.kind:
@@ -125,10 +141,11 @@ def _totals(open_items: QuerySet[Invoice], *, today: date) -> list[CurrencyTotal
 def debtor_list(*, flt: DebtorFilter, today: date, page_number: str | int = 1) -> DebtorList:
     """One page of debtors with their balances, plus the open and overdue totals of the whole filtered set.
 
-    Three queries: the count, the page, the totals (one row per currency; amounts of two
-    currencies are never added).
+    Three queries (five with a search): the count, the page, the totals (one row per
+    currency; amounts of two currencies are never added).
     """
-    filtered = _filtered(Debtor.objects.all(), flt, today=today)
+    search = _search(flt.q.strip()) if flt.q.strip() else None
+    filtered = _filtered(Debtor.objects.all(), flt, today=today, search=search)
     oldest_due = (
         Invoice.objects.filter(debtor=OuterRef("pk"))
         .exclude(open_amount=0)
@@ -137,7 +154,7 @@ def debtor_list(*, flt: DebtorFilter, today: date, page_number: str | int = 1) -
         .values("m")
     )
     rows = (
-        _filtered(debtors_with_balances(today=today), flt, today=today)
+        _filtered(debtors_with_balances(today=today), flt, today=today, search=search)
         .annotate(oldest_due_on=Subquery(oldest_due))
         .order_by(*_order(flt.sort))
     )
