@@ -18,7 +18,7 @@ from django.db.models import Model, Q, QuerySet
 
 from tact.core.errors import ValidationFailed
 
-from .schemas import MAX_ID
+from .fields import MAX_ID
 
 M = TypeVar("M", bound=Model)
 

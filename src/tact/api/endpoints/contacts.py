@@ -12,8 +12,9 @@ from tact.ledger.services import contact_delete, contact_update
 from .. import selectors
 from ..auth import actor_of
 from ..common import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, get_or_404, sent
+from ..fields import Id
 from ..pagination import BY_ID, paginate
-from ..schemas import ContactFilters, ContactOut, ContactPage, ContactPatch, Id
+from ..schemas import ContactFilters, ContactOut, ContactPage, ContactPatch
 
 router = Router(tags=["contacts"])
 

@@ -12,6 +12,7 @@ from tact.ledger.services import contact_create, debtor_create, debtor_delete, d
 from .. import selectors
 from ..auth import actor_of
 from ..common import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, get_or_404, given, sent
+from ..fields import Id, Number
 from ..pagination import BY_ID, Ordering, paginate
 from ..schemas import (
     ContactCreate,
@@ -23,8 +24,6 @@ from ..schemas import (
     DebtorOut,
     DebtorPage,
     DebtorPatch,
-    Id,
-    Number,
 )
 
 router = Router(tags=["debtors"])

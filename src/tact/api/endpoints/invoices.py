@@ -16,18 +16,17 @@ from tact.ledger.services import invoice_create, invoice_set_open_amount, invoic
 from .. import selectors
 from ..auth import actor_of
 from ..common import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, debtor_ref, get_or_404, given, require, sent
+from ..fields import Id, Number
 from ..pagination import by_date, paginate
 from ..problems import problem
 from ..schemas import (
     BulkReport,
     BulkUpsert,
-    Id,
     InvoiceCreate,
     InvoiceFilters,
     InvoiceOut,
     InvoicePage,
     InvoicePatch,
-    Number,
 )
 
 router = Router(tags=["invoices"])

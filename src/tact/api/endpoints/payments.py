@@ -12,8 +12,9 @@ from tact.ledger.services import AllocationRequest, payment_record
 from .. import selectors
 from ..auth import actor_of
 from ..common import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, InvalidReference, debtor_ref, get_or_404
+from ..fields import Id
 from ..pagination import by_date, paginate
-from ..schemas import AllocationIn, Id, PaymentCreate, PaymentFilters, PaymentOut, PaymentPage
+from ..schemas import AllocationIn, PaymentCreate, PaymentFilters, PaymentOut, PaymentPage
 
 router = Router(tags=["payments"])
 NEWEST_FIRST = by_date("value_on", descending=True)
