@@ -201,3 +201,13 @@ def test_a_mapping_with_an_unknown_field_is_refused(creditor):
 
     with pytest.raises(CommandError, match="^foo: is not a field"):
         call_command("ledger", "mapping", "save", "--creditor", "acme", "--name", "x", "--column", "foo=Bar")
+
+
+def test_an_empty_full_list_settles_nothing(creditor, files):
+    import_(files("export.csv", GERMAN))
+
+    code, report = import_(files("empty.csv", GERMAN.splitlines()[0] + "\n"), "--full")
+
+    assert code == 2 and "settle every open item" in report["errors"][0]["message"]
+    with scope(creditor=creditor):
+        assert not Invoice.objects.filter(open_amount=0).exists()

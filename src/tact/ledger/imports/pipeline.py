@@ -455,6 +455,14 @@ def merge_rows(
                 merger.feed(chunk)
                 if len(merger.changes) >= CHUNK and not report.error_count:
                     merger.flush_audit(audit_facts or {})
+            if full and not report.rows and not report.error_count:
+                report.add_error(
+                    RowError(
+                        row=0, column="", value="",
+                        message="the file holds no items; as a full open-items list it would settle every "
+                        "open item. Import it without --full, or check the export.",
+                    )
+                )  # fmt: skip
             if full and not report.error_count:
                 merger.settle_missing()
             if not report.error_count:
