@@ -104,3 +104,26 @@ def test_password_reset_for_an_unknown_address_sends_nothing_and_says_the_same(c
 
     assert response.status_code == 302
     assert mail.outbox == []
+
+
+def test_compilemessages_writes_mo_files_without_gettext(tmp_path, settings):
+    folder = tmp_path / "locale" / "de" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    (folder / "django.po").write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n"Language: de\\n"\n\n'
+        'msgid "Debtors"\nmsgstr "Schuldner"\n',
+        encoding="utf-8",
+    )
+    settings.LOCALE_PATHS = [tmp_path / "locale"]
+
+    from django.core.management import call_command
+
+    call_command("compilemessages", verbosity=0)
+    first = (folder / "django.mo").stat().st_mtime_ns
+    call_command("compilemessages", verbosity=0)
+
+    from babel.messages.mofile import read_mo
+
+    with (folder / "django.mo").open("rb") as handle:
+        assert read_mo(handle).get("Debtors").string == "Schuldner"
+    assert (folder / "django.mo").stat().st_mtime_ns == first  # unchanged catalogs are not rewritten
