@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -57,68 +57,23 @@ CREDITOR = {
     "city": "Hamburg",
 }
 
-DEBTOR_FIELDS = (
-    "number",
-    "kind",
-    "name",
-    "country",
-    "language",
-    "vat_id",
-    "acquisition_channel",
-    "preferred_channel",
-    "preferred_payment_method",
-    "credit_limit_amount",
-    "currency",
-    "tags",
-    "created_at",
-    "updated_at",
+# Column order of the rows _write_chunk builds (model attribute names).
+DEBTOR_FIELDS = tuple(
+    "number kind name country language vat_id acquisition_channel preferred_channel "
+    "preferred_payment_method credit_limit_amount currency tags created_at "
+    "updated_at".split()
 )
-CONTACT_FIELDS = (
-    "debtor_id",
-    "name",
-    "role",
-    "email",
-    "phone",
-    "street",
-    "postal_code",
-    "city",
-    "country",
-    "is_preferred",
-    "email_status",
-    "phone_status",
-    "created_at",
-    "updated_at",
+CONTACT_FIELDS = tuple(
+    "debtor_id name role email phone street postal_code city country is_preferred "
+    "email_status phone_status created_at updated_at".split()
 )
-INVOICE_FIELDS = (
-    "debtor_id",
-    "number",
-    "kind",
-    "issued_on",
-    "due_on",
-    "currency",
-    "gross_amount",
-    "net_amount",
-    "vat_amount",
-    "open_amount",
-    "order_reference",
-    "pdf",
-    "settled_on",
-    "created_at",
-    "updated_at",
+INVOICE_FIELDS = tuple(
+    "debtor_id number kind issued_on due_on currency gross_amount net_amount "
+    "vat_amount open_amount order_reference pdf settled_on created_at updated_at".split()
 )
-PAYMENT_FIELDS = (
-    "debtor_id",
-    "amount",
-    "currency",
-    "value_on",
-    "method",
-    "reference",
-    "payer_name",
-    "payer_iban",
-    "source",
-    "external_id",
-    "created_by_id",
-    "created_at",
+PAYMENT_FIELDS = tuple(
+    "debtor_id amount currency value_on method reference payer_name payer_iban "
+    "source external_id created_by_id created_at".split()
 )
 ALLOCATION_FIELDS = ("payment_id", "invoice_id", "amount", "created_at")
 # Ledger tables cleared by --reset; tables of other apps that point at them are found at run time.
@@ -153,7 +108,7 @@ class DemoReport:
     overdue_amount: Decimal = ZERO
     payments: int = 0
     allocations: int = 0
-    profiles: Counter = field(default_factory=Counter)
+    profiles: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
     logins: list[Login] = field(default_factory=list)
 
@@ -395,7 +350,7 @@ def _staff_add(creditor: Creditor, *, reset: bool) -> list[Login]:
     return logins
 
 
-def _write_chunk(writer: RowWriter, plans: list[DebtorPlan], *, now) -> None:
+def _write_chunk(writer: RowWriter, plans: list[DebtorPlan], *, now: datetime) -> None:
     debtor_ids = writer.insert(
         Debtor,
         DEBTOR_FIELDS,
