@@ -118,7 +118,7 @@ def test_delete_debtor_with_a_payment_is_a_conflict(api, creditor):
         debtor = DebtorFactory(creditor=creditor)
     api.post("/payments", {"debtor_id": debtor.pk, "amount": "10.00", "value_on": "2025-11-01"})
 
-    assert_problem(api.delete(f"/debtors/{debtor.pk}"), 409, "in_use")
+    assert_problem(api.delete(f"/debtors/{debtor.pk}"), 409, "debtor_has_items")
 
 
 def test_list_debtors_filters(api, creditor):

@@ -36,7 +36,7 @@ class AllocationExceedsPayment(ValidationFailed):
 class DebtorHasItems(TactError):
     code = "debtor_has_items"
     status = 409
-    template = "Debtor {number} still has {count} items and cannot be deleted."
+    template = "Debtor {number} still has {count} items or payments and cannot be deleted."
 
 
 class LedgerNotFound(NotFound):

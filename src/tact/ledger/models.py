@@ -192,6 +192,13 @@ class Invoice(models.Model):
         indexes = [
             models.Index(fields=["creditor", "debtor", "due_on"], name="invoice_debtor_due"),
             models.Index(fields=["creditor", "due_on"], condition=~Q(open_amount=0), name="invoice_open_due"),
+            # Open and overdue totals per debtor (the debtor list) read only this index on PostgreSQL.
+            models.Index(
+                fields=["debtor"],
+                include=["open_amount", "due_on"],
+                condition=~Q(open_amount=0),
+                name="invoice_open_by_debtor",
+            ),  # fmt: skip
         ]
 
     def __str__(self) -> str:

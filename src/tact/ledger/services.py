@@ -212,7 +212,7 @@ def debtor_update(*, debtor: Debtor, by: Any, **changes: Any) -> Debtor:
 
 @transaction.atomic
 def debtor_delete(*, debtor: Debtor, by: Any) -> None:
-    count = debtor.invoices.count()
+    count = debtor.invoices.count() + debtor.payments.count()
     if count:
         raise DebtorHasItems(number=debtor.number, count=count)
     audit_record(
@@ -392,6 +392,10 @@ def invoice_update(*, invoice: Invoice, by: Any, **changes: Any) -> Invoice:
     for key in changes:
         if key not in INVOICE_FIELDS:
             raise InvalidLedgerField(field=key, problem="cannot be changed here.")
+    if "number" in changes:
+        changes["number"] = str(changes["number"]).strip()
+        if not changes["number"]:
+            raise InvalidLedgerField(field="number", problem="the invoice number is required.")
     if "number" in changes and changes["number"] != invoice.number:
         if Invoice.objects.filter(number=changes["number"]).exclude(pk=invoice.pk).exists():
             raise InvoiceNumberTaken(number=changes["number"])
@@ -540,7 +544,11 @@ def payment_record(
     }
     pairs: list[tuple[Invoice, Decimal]] = []
     total = ZERO
+    requested: dict[int, Decimal] = {}
     for request in allocations:
+        requested[request.invoice.pk] = requested.get(request.invoice.pk, ZERO) + request.amount
+    for invoice_pk, amount_for_item in requested.items():
+        request = AllocationRequest(invoice=invoices[invoice_pk], amount=amount_for_item)
         invoice = invoices[request.invoice.pk]
         if invoice.currency != currency:
             raise CurrencyMismatch(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -175,6 +176,7 @@ def user_add(
 
 
 TOKEN_PREFIX_BYTES = 6
+TOKEN_PREFIX = re.compile(r"[0-9a-f]{12}")
 
 
 def _hash(secret: str) -> str:
@@ -195,6 +197,8 @@ def token_create(
     role: str = Role.CREDIT_MANAGER,
     by: AbstractBaseUser | None = None,
 ) -> TokenIssued:
+    if role not in Role.values:
+        raise InvalidUserField(field="role", problem=f"{role!r} is not one of {', '.join(Role.values)}.")
     prefix = secrets.token_hex(TOKEN_PREFIX_BYTES)
     secret = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
@@ -218,7 +222,7 @@ def token_create(
 def token_authenticate(*, plaintext: str) -> ApiToken | None:
     """The live token for a presented secret, else None. Records its last use."""
     parts = plaintext.strip().split("_", 2)
-    if len(parts) != 3 or parts[0] != "tact":
+    if len(parts) != 3 or parts[0] != "tact" or not TOKEN_PREFIX.fullmatch(parts[1]):
         return None
     token = (
         ApiToken.objects.select_related("creditor").filter(prefix=parts[1], revoked_at__isnull=True).first()

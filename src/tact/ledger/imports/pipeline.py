@@ -10,7 +10,7 @@ counts exactly what a real run would do.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -27,6 +27,7 @@ from .rows import ImportRow, RowError
 
 CHUNK = 5000
 MAX_REPORTED_ERRORS = 1000
+MAX_LISTED_ITEMS = 50
 ZERO = Decimal("0")
 
 # The invoice facts an import may change, and the debtor facts it may fill in or change.
@@ -80,6 +81,7 @@ class ImportReport:
     rows: int = 0
     errors: list[RowError] = field(default_factory=list)
     error_count: int = 0
+    created_items: list[str] = field(default_factory=list)  # the first few, for links after an import
     dry_run: bool = False
     file_format: str = ""
     conventions: dict[str, Any] = field(default_factory=dict)
@@ -103,6 +105,7 @@ class ImportReport:
             "applied": not self.dry_run and not self.error_count,
             "error_count": self.error_count,
             "errors": [e.as_dict() for e in self.errors],
+            "created_items": self.created_items,
         }
 
 
@@ -345,6 +348,9 @@ class Merger:
         if new:
             ids = insert_rows(Invoice, NEW_INVOICE_FIELDS, new)
             self.report.created_invoices += len(new)
+            room = MAX_LISTED_ITEMS - len(self.report.created_items)
+            if room > 0:
+                self.report.created_items.extend(row.invoice_number for row in new_rows[:room])
             for pk, row in zip(ids, new_rows, strict=True):
                 if row.open_amount is not None and row.open_amount != row.amount:
                     ref = ItemRef(pk, self.debtor_ids[row.debtor_number], row.currency, row.invoice_number)
@@ -440,6 +446,7 @@ def merge_rows(
     dry_run: bool = False,
     report: ImportReport | None = None,
     audit_facts: dict[str, Any] | None = None,
+    finish: Callable[[ImportReport], None] | None = None,
 ) -> ImportReport:
     """Merge a stream of parsed rows into the creditor's ledger, all or nothing.
 
@@ -469,6 +476,10 @@ def merge_rows(
                 merger.flush_audit(audit_facts or {})
             if report.error_count or dry_run:
                 raise _Rollback
+            if finish is not None:
+                finish(
+                    report
+                )  # in the same transaction: the record of the import and the data commit together
     except _Rollback:
         pass
     return report

@@ -72,11 +72,13 @@ def import_file(
     by: Any = None,
     actor_label: str = "",
     today: date | None = None,
+    run: ImportRun | None = None,
 ) -> ImportReport:
     """Import a ledger file (CSV, XLSX, ZUGFeRD/Factur-X PDF, XRechnung XML), all or nothing.
 
     Must run inside the creditor's scope. The report lists every bad row; with errors, or
     with ``dry_run``, nothing is written. Importing the same file again changes nothing.
+    A successful import is recorded as an `ImportRun` (``run``, when one was previewed).
     """
     today = today or clock.today(creditor.timezone)
     filename = filename or path.name
@@ -90,29 +92,40 @@ def import_file(
         report.dry_run = dry_run
         return report
     sha = _sha256(path)
-    label = f"Import {filename}"
+    actor = by or actor_label or "import"
+
+    def record(report: ImportReport) -> None:
+        """The record of the import, written in the import's own transaction."""
+        fields = {
+            "filename": filename[:255], "sha256": sha, "file_format": parsed.file_format, "is_full": full,
+            "status": ImportStatus.APPLIED, "report": report.as_dict(), "applied_at": timezone.now(),
+        }  # fmt: skip
+        if run is not None:
+            for key, value in fields.items():
+                setattr(run, key, value)
+            run.save()
+            subject = run
+        else:
+            subject = ImportRun.objects.create(
+                creditor=creditor, created_by=by if getattr(by, "pk", None) else None,
+                actor_label=_actor_label(by, actor_label), **fields,
+            )  # fmt: skip
+        audit_record(creditor=creditor, actor=actor, action="ledger_imported", subject=subject,
+                     after=_summary(report), facts={"file": filename, "sha256": sha})  # fmt: skip
+
     merge_rows(
         creditor=creditor,
         rows=parsed.rows(),
-        actor=by or actor_label or "import",
+        actor=actor,
         today=today,
         source=PaymentSource.IMPORT,
-        label=label,
+        label=f"Import {filename}",
         full=full,
         dry_run=dry_run,
         report=report,
         audit_facts={"file": filename, "sha256": sha},
+        finish=record,
     )
-    if not dry_run and not report.error_count:
-        with transaction.atomic():
-            run = ImportRun.objects.create(
-                creditor=creditor, filename=filename[:255], sha256=sha, file_format=parsed.file_format,
-                status=ImportStatus.APPLIED, is_full=full, report=report.as_dict(),
-                created_by=by if getattr(by, "pk", None) else None, actor_label=_actor_label(by, actor_label),
-                applied_at=timezone.now(),
-            )  # fmt: skip
-            audit_record(creditor=creditor, actor=by or actor_label or "import", action="ledger_imported",
-                         subject=run, after=_summary(report), facts={"file": filename, "sha256": sha})  # fmt: skip
     return report
 
 
@@ -181,18 +194,26 @@ def import_preview(
     )  # fmt: skip
 
 
+@transaction.atomic
 def import_confirm(*, run: ImportRun, by: Any) -> ImportRun:
-    """Apply a previewed upload. If the ledger changed since the preview so that a row no
-    longer fits, the run is rejected with the new report and nothing is written."""
+    """Apply a previewed upload once, even when Confirm is pressed twice. If the ledger
+    changed since the preview so that a row no longer fits, the run is rejected with the
+    new report and nothing is written."""
+    run = ImportRun.objects.select_for_update().get(pk=run.pk)
     if run.status != ImportStatus.PREVIEWED:
         return run
     report = import_file(
-        creditor=run.creditor, path=Path(run.stored_file), filename=run.filename, full=run.is_full, by=by
+        creditor=run.creditor,
+        path=Path(run.stored_file),
+        filename=run.filename,
+        full=run.is_full,
+        by=by,
+        run=run,
     )
-    run.report = report.as_dict()
-    run.status = ImportStatus.REJECTED if report.error_count else ImportStatus.APPLIED
-    run.applied_at = timezone.now() if run.status == ImportStatus.APPLIED else None
-    run.save(update_fields=["report", "status", "applied_at"])
+    if report.error_count:
+        run.report = report.as_dict()
+        run.status = ImportStatus.REJECTED
+        run.save(update_fields=["report", "status"])
     return run
 
 
@@ -214,6 +235,8 @@ ROW_FIELDS = (
 KINDS = {"business": "business", "b2b": "business", "consumer": "consumer", "b2c": "consumer"}
 AMOUNT_RE = re.compile(r"^-?\d{1,14}(\.\d{1,4})?$")
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+# No control characters (NUL breaks PostgreSQL) and no lone surrogates (not encodable).
+PRINTABLE = re.compile(r"[^\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]*")
 
 
 def _row_from_dict(data: Any, *, line: int, creditor: Creditor) -> ImportRow | list[RowError]:
@@ -242,6 +265,9 @@ def _row_from_dict(data: Any, *, line: int, creditor: Creditor) -> ImportRow | l
             err(name, value, "must be a string.")
             return ""
         value = str(value).strip()
+        if not PRINTABLE.fullmatch(value):
+            err(name, value.encode("utf-8", "backslashreplace").decode(), "contains control characters.")
+            return ""
         if len(value) > limit:
             err(name, value, f"is longer than {limit} characters.")
         return value
