@@ -149,7 +149,10 @@ def test_a_raised_gross_amount_keeps_what_was_paid(in_scope):
 
 
 def test_merge_uses_a_bounded_number_of_queries(in_scope, django_assert_max_num_queries):
-    rows = [row(invoice_number=f"RE-{n}", debtor_number=f"K-{n % 40}", debtor_name=f"D {n % 40}") for n in range(400)]
+    rows = [
+        row(invoice_number=f"RE-{n}", debtor_number=f"K-{n % 40}", debtor_name=f"D {n % 40}")
+        for n in range(400)
+    ]
 
     with django_assert_max_num_queries(40):
         report = run(in_scope, rows)
