@@ -32,13 +32,13 @@ demo: setup
 	$(TACT) demo --creditor demo --reset
 	@echo ""
 	@echo "tact is running on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
-	$(TACT) runserver $(HOST):$(PORT) --noreload
+	.venv/bin/gunicorn tact.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile - --log-level warning
 
 ## serve: start the server on what is loaded already
 serve: setup
 	$(TACT) migrate --no-input -v0
 	$(TACT) collectstatic --no-input -v0
-	$(TACT) runserver $(HOST):$(PORT) --noreload
+	.venv/bin/gunicorn tact.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile - --log-level warning
 
 chromium:
 	@if [ -x /usr/bin/chromium ]; then :; \
