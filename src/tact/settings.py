@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "tact.core",
     "tact.audit",
     "tact.tenancy",
+    "tact.law",
     "tact.ledger",
     "tact.demo",
     "tact.api",
