@@ -63,6 +63,17 @@ def bulk_insert(model: type[models.Model], objs: Sequence[models.Model]) -> None
         obj._state.db = connection.alias
 
 
+def _pg_type(field: models.Field) -> str:
+    """The type name psycopg's binary COPY needs: "numeric" for "numeric(18, 4)"."""
+    name = (
+        field.rel_db_type(connection) if isinstance(field, models.ForeignKey) else field.db_type(connection)
+    )
+    name = (name or "").split("(")[0].strip()
+    aliases = {"bigint": "int8", "integer": "int4", "smallint": "int2", "boolean": "bool",
+               "timestamp with time zone": "timestamptz", "double precision": "float8"}  # fmt: skip
+    return aliases.get(name, name)
+
+
 def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[int]:
     """Insert plain tuples (values in the order of ``fields``, by attname) and return their ids.
 
@@ -91,9 +102,11 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Sequence
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(rows)]
         )
         ids = [row[0] for row in cursor.fetchall()]
-        with cursor.cursor.copy(
-            f"COPY {connection.ops.quote_name(table)} (id, {columns}) FROM STDIN"
-        ) as copy:
+        types = ["int8", *(_pg_type(meta_fields[name]) for name in names)]
+        sql = f"COPY {connection.ops.quote_name(table)} (id, {columns}) FROM STDIN (FORMAT BINARY)"
+        with cursor.cursor.copy(sql) as copy:
+            # Binary rows spare the server from parsing text: the database is the bottleneck here.
+            copy.set_types(types)
             for pk, row in zip(ids, rows, strict=True):
                 copy.write_row((pk, *row, *tail))
     return ids

@@ -18,7 +18,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from tact.audit.services import Change, audit_bulk
 from tact.core.bulk import bulk_insert, insert_rows
@@ -470,6 +470,17 @@ def merge_rows(
         )  # fmt: skip
 
 
+def _check_constraints_per_statement() -> None:
+    """Check foreign keys as each bulk statement ends, not all at commit (PostgreSQL).
+
+    Django declares them deferrable and initially deferred; at commit PostgreSQL would then
+    check a million queued rows against indexes long gone from its cache.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 @contextmanager
 def _quiet_gc() -> Iterator[None]:
     """Fewer cyclic garbage collections during a large import.
@@ -506,6 +517,7 @@ def _merge_all(
     merger = Merger(creditor=creditor, report=report, actor=actor, today=today, source=source, label=label)
     try:
         with transaction.atomic():
+            _check_constraints_per_statement()
             for chunk in _chunks(rows, CHUNK):
                 merger.feed(chunk)
                 if len(merger.changes) >= CHUNK and not report.error_count:
