@@ -148,3 +148,18 @@ def test_the_database_refuses_an_open_amount_above_the_gross_amount(in_scope):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Invoice.objects.filter(pk=item.pk).update(open_amount=Decimal("150.00"))
+
+
+def test_an_open_credit_note_is_not_overdue(in_scope):
+    debtor = DebtorFactory(creditor=in_scope)
+    InvoiceFactory(
+        creditor=in_scope, debtor=debtor, due_on=date(2025, 10, 31), gross_amount=Decimal("100.00")
+    )
+    InvoiceFactory(
+        creditor=in_scope, debtor=debtor, kind="credit_note", issued_on=date(2025, 10, 1),
+        due_on=date(2025, 10, 1), gross_amount=Decimal("-30.00"),
+    )  # fmt: skip
+
+    row = debtors_with_balances(today=date(2025, 11, 15)).get(pk=debtor.pk)
+
+    assert row.open_total == Decimal("70.00") and row.overdue_total == Decimal("100.00")

@@ -15,7 +15,10 @@ ZERO = Value(Decimal("0"), output_field=AMOUNT)
 
 
 def debtors_with_balances(*, today: date) -> QuerySet[Debtor]:
-    """Debtors annotated with open_total, overdue_total and open_count (one grouped subquery each)."""
+    """Debtors annotated with open_total, overdue_total and open_count (one grouped subquery each).
+
+    Overdue counts invoices only: a credit note is never overdue, it waits to be used.
+    """
     open_items = Invoice.objects.filter(debtor=OuterRef("pk")).exclude(open_amount=0).values("debtor")
     return Debtor.objects.annotate(
         open_total=Coalesce(
@@ -24,7 +27,9 @@ def debtors_with_balances(*, today: date) -> QuerySet[Debtor]:
         ),
         overdue_total=Coalesce(
             Subquery(
-                open_items.filter(due_on__lt=today).annotate(s=Sum("open_amount")).values("s"),
+                open_items.filter(due_on__lt=today, gross_amount__gt=0)
+                .annotate(s=Sum("open_amount"))
+                .values("s"),
                 output_field=AMOUNT,
             ),
             ZERO,
