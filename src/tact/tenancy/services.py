@@ -7,10 +7,12 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.validators import validate_email, validate_slug
 from django.db import transaction
 from django.utils import timezone
@@ -243,3 +245,171 @@ def token_revoke(*, token: ApiToken, by: AbstractBaseUser | None = None) -> ApiT
         token.save(update_fields=["revoked_at"])
         audit_record(creditor=token.creditor, actor=by, action="api_token_revoked", subject=token)
     return token
+
+
+# -- creditor settings ------------------------------------------------------------------
+
+LOGO_MAX_BYTES = 512 * 1024
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+# The settings a creditor may change after creation; the country is fixed because law,
+# currency and the debtors' defaults were derived from it.
+SETTINGS_FIELDS = (
+    "legal_name", "street", "postal_code", "city", "language", "iban", "bic", "vat_id",
+    "sender_email", "primary_color", "accent_color",
+)  # fmt: skip
+TEXT_LIMITS = {"legal_name": 200, "street": 200, "postal_code": 20, "city": 100}
+
+
+def normalize_bic(value: str, *, field: str = "bic") -> str:
+    try:
+        return str(BIC(value))
+    except SchwiftyException as exc:
+        raise InvalidCreditorField(
+            field=field, problem=f"{value!r} is not a valid BIC (8 or 11 characters, like COBADEFFXXX)."
+        ) from exc
+
+
+def logo_kind(data: bytes) -> str | None:
+    """``"png"`` or ``"jpeg"`` when the bytes have that image's structure, else None.
+
+    The file name and the browser's content type are the sender's claims; the bytes are
+    what a browser will render. SVG is refused on purpose: it can carry script.
+    """
+    if (
+        data.startswith(PNG_SIGNATURE)
+        and data[12:16] == b"IHDR"
+        and int.from_bytes(data[16:20], "big") > 0
+        and int.from_bytes(data[20:24], "big") > 0
+        and b"IEND" in data[-16:]
+    ):
+        return "png"
+    # Start of image, then a marker segment; the end-of-image marker closes the file (some
+    # cameras append a few padding bytes after it).
+    if data.startswith(b"\xff\xd8\xff") and b"\xff\xd9" in data[-64:]:
+        return "jpeg"
+    return None
+
+
+def _checked_logo(data: bytes) -> str:
+    if len(data) > LOGO_MAX_BYTES:
+        raise InvalidCreditorField(
+            field="logo",
+            problem=f"the logo has {len(data)} bytes; at most {LOGO_MAX_BYTES} are accepted.",
+            reason="too_large",
+            size=len(data),
+            limit=LOGO_MAX_BYTES,
+        )
+    kind = logo_kind(data)
+    if kind is None:
+        raise InvalidCreditorField(
+            field="logo", problem="the logo must be a PNG or JPEG image.", reason="not_an_image"
+        )
+    return kind
+
+
+def _checked_settings(creditor: Creditor, changes: dict[str, str]) -> dict[str, str]:
+    """The changes validated and normalized. Raises InvalidCreditorField naming the field."""
+    clean: dict[str, str] = {}
+    for name, value in changes.items():
+        value = value.strip()
+        if name in TEXT_LIMITS and len(value) > TEXT_LIMITS[name]:
+            raise InvalidCreditorField(
+                field=name, problem=f"is longer than {TEXT_LIMITS[name]} characters.", reason="too_long"
+            )
+        if name == "legal_name" and not value:
+            raise InvalidCreditorField(field=name, problem="the legal name is required.", reason="required")
+        if name == "language" and value not in dict(LANGUAGES):
+            raise InvalidCreditorField(field=name, problem=f"{value!r} is not one of de, nl, en, fr.")
+        if name == "iban" and value:
+            value = normalize_iban(value)
+        if name == "bic" and value:
+            value = normalize_bic(value)
+        if name == "vat_id" and value:
+            value = normalize_vat_id(value)
+        if name == "sender_email" and value:
+            try:
+                validate_email(value)
+            except ValidationError as exc:
+                raise InvalidCreditorField(
+                    field=name, problem=f"{value!r} is not an e-mail address."
+                ) from exc
+        if name in ("primary_color", "accent_color"):
+            if not COLOR_RE.match(value):
+                raise InvalidCreditorField(field=name, problem=f"{value!r} is not a colour like #1f6f5c.")
+            value = value.lower()
+        clean[name] = value
+    iban = clean.get("iban", creditor.iban)
+    if clean.get("bic") == "" and iban:
+        # As at creation: a cleared BIC is taken from the IBAN when the bank is known.
+        try:
+            derived = IBAN(iban).bic
+        except SchwiftyException:
+            derived = None
+        clean["bic"] = str(derived) if derived else ""
+    return clean
+
+
+@transaction.atomic
+def creditor_update(
+    *,
+    creditor: Creditor,
+    by: AbstractBaseUser | None,
+    legal_name: str | None = None,
+    street: str | None = None,
+    postal_code: str | None = None,
+    city: str | None = None,
+    language: str | None = None,
+    iban: str | None = None,
+    bic: str | None = None,
+    vat_id: str | None = None,
+    sender_email: str | None = None,
+    primary_color: str | None = None,
+    accent_color: str | None = None,
+    logo: bytes | None = None,
+    remove_logo: bool = False,
+) -> Creditor:
+    """Change a creditor's settings; a field given as None stays as it is, "" clears it.
+
+    The country cannot change. The IBAN is checked with schwifty, the VAT id with
+    python-stdnum, the logo by its bytes (PNG or JPEG, at most 512 kB). One audit event
+    records the changed fields before and after; nothing changed, nothing is written.
+    Raises InvalidCreditorField naming the field (``facts["field"]``).
+    """
+    given = {
+        "legal_name": legal_name, "street": street, "postal_code": postal_code, "city": city,
+        "language": language, "iban": iban, "bic": bic, "vat_id": vat_id, "sender_email": sender_email,
+        "primary_color": primary_color, "accent_color": accent_color,
+    }  # fmt: skip
+    clean = _checked_settings(creditor, {k: v for k, v in given.items() if v is not None})
+    logo_type = _checked_logo(logo) if logo is not None else None
+
+    creditor = Creditor.objects.select_for_update().get(pk=creditor.pk)
+    before = {k: getattr(creditor, k) for k, v in clean.items() if getattr(creditor, k) != v}
+    after = {k: clean[k] for k in before}
+    old_logo = creditor.logo.name
+    if logo is not None:
+        digest = hashlib.sha256(logo).hexdigest()
+        extension = "png" if logo_type == "png" else "jpg"
+        name = f"{creditor.slug}-{digest[:12]}.{extension}"
+        if PurePosixPath(old_logo).name != name:  # the same picture again changes nothing
+            # Written before the commit: a rollback leaves an unused file, never a missing one.
+            creditor.logo.save(name, ContentFile(logo), save=False)
+            before["logo"], after["logo"] = old_logo, creditor.logo.name
+    elif remove_logo and old_logo:
+        creditor.logo = ""
+        before["logo"], after["logo"] = old_logo, ""
+    if before == after:
+        return creditor
+    for name, value in after.items():
+        if name != "logo":
+            setattr(creditor, name, value)
+    creditor.save()
+    if old_logo and creditor.logo.name != old_logo:
+        storage = creditor.logo.storage
+        # The old file goes only once the new name is committed; a rollback keeps it in use.
+        transaction.on_commit(lambda: storage.delete(old_logo))
+    audit_record(
+        creditor=creditor, actor=by, action="creditor_updated", subject=creditor, before=before, after=after
+    )
+    return creditor
