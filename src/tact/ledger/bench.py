@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from tact.core.bench import register
+from tact.core.errors import ValidationFailed
 from tact.core.jobs import all_creditors, creditor_scope
 from tact.tenancy.models import Creditor
 from tact.tenancy.services import creditor_add
@@ -59,6 +60,8 @@ def _reset(creditor: Creditor) -> None:
 
 @register("import", arguments=_arguments)
 def bench_import(*, rows: int, seed: int, progress=None) -> dict:
+    if not 1 <= rows <= 20_000_000:
+        raise ValidationFailed(f"--rows: {rows} is not between 1 and 20,000,000.")
     folder = Path(settings.VAR_DIR) / "bench"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"open-items-{rows}-{seed}.csv"

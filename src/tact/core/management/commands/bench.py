@@ -1,5 +1,8 @@
+from django.core.management import CommandError
+
 from tact.core.bench import discover
-from tact.core.commands import TactCommand
+from tact.core.commands import EXIT_BAD_INPUT, TactCommand
+from tact.core.errors import TactError
 
 
 class Command(TactCommand):
@@ -17,7 +20,10 @@ class Command(TactCommand):
         as_json = options.pop("json")
         keep = {k: v for k, v in options.items() if k not in {"verbosity", "settings", "pythonpath", "traceback",
                                                                "no_color", "force_color", "skip_checks"}}  # fmt: skip
-        figures = func(progress=None if as_json else self.stdout.write, **keep)
+        try:
+            figures = func(progress=None if as_json else self.stdout.write, **keep)
+        except TactError as exc:
+            raise CommandError(exc.message, returncode=EXIT_BAD_INPUT) from exc
         if as_json:
             self.emit_json(figures)
         else:

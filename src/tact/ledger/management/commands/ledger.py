@@ -52,8 +52,10 @@ class Command(TactCommand):
 
     def handle_import(self, *, creditor, file, dry_run, full, mapping, json, **_):
         path = Path(file)
-        if not path.is_file():
+        if not path.exists():
             self.fail(f"{file}: no such file.")
+        if not path.is_file():
+            self.fail(f"{file}: not a file.")
         creditor_obj = creditor_get(slug=creditor)
         with scope(creditor=creditor_obj):
             saved = None
