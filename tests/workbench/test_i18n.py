@@ -127,3 +127,19 @@ def test_compilemessages_writes_mo_files_without_gettext(tmp_path, settings):
     with (folder / "django.mo").open("rb") as handle:
         assert read_mo(handle).get("Debtors").string == "Schuldner"
     assert (folder / "django.mo").stat().st_mtime_ns == first  # unchanged catalogs are not rewritten
+
+
+def test_the_field_labels_listed_for_makemessages_are_those_of_the_import():
+    from tact.ledger.imports.columns import FIELDS
+    from tact.workbench.forms import FIELD_LABELS
+
+    assert sorted(FIELD_LABELS) == sorted(f.label for f in FIELDS)
+
+
+@pytest.mark.parametrize("language", ["de", "nl", "fr", "en"])
+def test_every_import_field_label_is_translated(language):
+    from tact.ledger.imports.columns import FIELDS
+
+    ids = {message.id for message in catalog(language) if message.string}
+
+    assert [f.label for f in FIELDS if f.label not in ids] == []

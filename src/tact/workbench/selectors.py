@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -20,9 +21,19 @@ from django.db import connection
 from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.http import Http404
 
-from tact.ledger.models import Allocation, Contact, Debtor, ImportRun, ImportStatus, Invoice, Payment
+from tact.ledger.imports.reading import parse_file
+from tact.ledger.models import (
+    Allocation,
+    ColumnMapping,
+    Contact,
+    Debtor,
+    ImportRun,
+    ImportStatus,
+    Invoice,
+    Payment,
+)
 from tact.ledger.selectors import debtors_with_balances, open_items_of
-from tact.tenancy.models import Creditor
+from tact.tenancy.models import ApiToken, Creditor
 
 from .timeline import TimelineEntry, timeline_for
 
@@ -292,3 +303,79 @@ def import_run_result(*, run_id: int) -> ImportRunResult:
         created_items=created,
         created_count=int((report.get("created") or {}).get("invoices", 0)),
     )
+
+
+# -- column layouts ---------------------------------------------------------------------
+
+
+def column_mappings() -> list[ColumnMapping]:
+    """The creditor's saved column layouts, the default first."""
+    return list(ColumnMapping.objects.order_by("-is_default", "name", "pk"))
+
+
+def column_mapping_get(*, mapping_id: int) -> ColumnMapping:
+    mapping = ColumnMapping.objects.filter(pk=mapping_id).first()
+    if mapping is None:
+        raise Http404("column mapping not found")
+    return mapping
+
+
+@dataclass(frozen=True)
+class HeaderProblem:
+    """A rejected file whose header the import could not read: what the mapping form offers."""
+
+    line: int  # the header's line in the file
+    headers: list[str]  # the header cells, in file order, blank and repeated ones left out
+    recognised: dict[str, str]  # our field -> the header recognised without a layout
+
+
+def import_run_header_problem(*, run: ImportRun, creditor: Creditor) -> HeaderProblem | None:
+    """The header cells of a run rejected for missing or unknown columns, else None.
+
+    Such a run's errors all name the header line (row problems come only once the header
+    was read). The report does not keep the header cells, so they are read again from the
+    stored file: a few lines for a CSV or a sheet whose header fails to match.
+    """
+    report = run.report or {}
+    errors = report.get("errors") or []
+    lines = {e.get("row") for e in errors if isinstance(e, dict)}
+    if run.status != ImportStatus.REJECTED or not run.stored_file or len(lines) != 1:
+        return None
+    if report.get("error_count") != len(errors):
+        return None
+    (line,) = lines
+    path = Path(run.stored_file)
+    if not isinstance(line, int) or line < 1 or not path.is_file():
+        return None
+    parsed = parse_file(
+        path, creditor_country=creditor.country, default_currency=creditor.currency, filename=run.filename
+    )
+    if getattr(parsed, "header_line", 0) != line:
+        return None
+    headers = list(dict.fromkeys(h for h in parsed.headers if h.strip()))
+    if not headers:
+        return None
+    return HeaderProblem(line=line, headers=headers, recognised=dict(parsed.columns))
+
+
+# -- API tokens -------------------------------------------------------------------------
+
+
+def api_tokens_of(*, creditor: Creditor) -> list[ApiToken]:
+    """The creditor's API tokens, live ones first, newest first.
+
+    Tokens are not a scoped model (the API looks them up before any scope exists), so the
+    creditor is filtered here explicitly.
+    """
+    return list(
+        ApiToken.objects.filter(creditor=creditor)
+        .select_related("created_by")
+        .order_by(F("revoked_at").desc(nulls_first=True), "-created_at", "-pk")
+    )
+
+
+def api_token_get(*, creditor: Creditor, token_id: int) -> ApiToken:
+    token = ApiToken.objects.select_related("creditor").filter(creditor=creditor, pk=token_id).first()
+    if token is None:
+        raise Http404("API token not found")
+    return token
