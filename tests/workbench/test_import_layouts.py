@@ -135,13 +135,14 @@ def test_recognised_columns_are_preselected(signed_in, in_scope):
     assert '<option value="Zahlungsziel" selected>' not in html
 
 
-def test_a_file_with_a_bad_row_offers_no_mapping_form(signed_in, in_scope):
+def test_a_file_with_a_bad_row_offers_no_mapping_form_and_is_not_read_again(signed_in, in_scope, monkeypatch):
     bad = GOOD_CSV + "RE-7002;K7000;Schmidt Bau GmbH;01.10.2025;31.02.2025;5,00\n"
     run = run_of(upload(signed_in, bad))
+    monkeypatch.setattr("tact.workbench.selectors.parse_file", lambda *a, **k: pytest.fail("file read"))
 
     html = signed_in.get(reverse("workbench:import_run", args=[run.pk])).content.decode()
 
-    assert run.status == "rejected"
+    assert run.status == "rejected" and run.report["error_count"] == 1
     assert 'id="map-columns"' not in html
 
 
@@ -290,3 +291,22 @@ def test_only_importing_roles_may_delete_a_layout(client, member, in_scope, role
     assert reverse("workbench:mapping_delete", args=[mapping.pk]) not in listing
     assert response.status_code == 403
     assert ColumnMapping.objects.filter(pk=mapping.pk).exists()
+
+
+def test_a_workbook_with_unknown_headers_offers_its_headers(signed_in, in_scope):
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for line in ODD_CSV.splitlines():
+        book.active.append(line.split(";"))
+    data = BytesIO()
+    book.save(data)
+    file = SimpleUploadedFile("export.xlsx", data.getvalue())
+    run = run_of(signed_in.post(reverse("workbench:import"), {"file": file}))
+
+    html = signed_in.get(reverse("workbench:import_run", args=[run.pk])).content.decode()
+
+    assert run.status == "rejected"
+    assert '<option value="Zahlungsziel">Zahlungsziel</option>' in html

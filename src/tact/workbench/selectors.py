@@ -332,16 +332,17 @@ class HeaderProblem:
 def import_run_header_problem(*, run: ImportRun, creditor: Creditor) -> HeaderProblem | None:
     """The header cells of a run rejected for missing or unknown columns, else None.
 
-    Such a run's errors all name the header line (row problems come only once the header
-    was read). The report does not keep the header cells, so they are read again from the
-    stored file: a few lines for a CSV or a sheet whose header fails to match.
+    Such a run read no rows, and its errors all name the header line (row problems come
+    only once the header was read). The report does not keep the header cells, so they are
+    read again from the stored file: a few lines for a CSV or a sheet whose header fails to
+    match.
     """
     report = run.report or {}
     errors = report.get("errors") or []
     lines = {e.get("row") for e in errors if isinstance(e, dict)}
     if run.status != ImportStatus.REJECTED or not run.stored_file or len(lines) != 1:
         return None
-    if report.get("error_count") != len(errors):
+    if report.get("rows") != 0 or report.get("error_count") != len(errors):
         return None
     (line,) = lines
     path = Path(run.stored_file)
