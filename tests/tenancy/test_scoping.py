@@ -42,3 +42,16 @@ def test_a_token_with_a_wrong_secret_is_refused(creditor):
 
     assert token_authenticate(plaintext=f"tact_{prefix}_wrong") is None
     assert token_authenticate(plaintext="garbage") is None
+
+
+def test_a_person_cannot_issue_a_token_stronger_than_their_role(creditor):
+    from tact.tenancy.errors import InvalidUserField
+    from tests.factories import MembershipFactory
+
+    agent = MembershipFactory(creditor=creditor, role="agent").user
+
+    with pytest.raises(InvalidUserField, match="may not issue"):
+        token_create(creditor=creditor, name="sneaky", role="admin", by=agent)
+    assert (
+        token_create(creditor=creditor, name="reader", role="read_only", by=agent).token.role == "read_only"
+    )

@@ -124,8 +124,10 @@ def test_changing_the_primary_colour_changes_the_navigation(page, live_server, m
     shoot(page, "settings")
 
     page.fill("#id_primary_color", "#aa3300")
-    swatch = page.evaluate("getComputedStyle(document.querySelector('.swatch-current')).borderLeftColor")
-    assert swatch == "rgb(170, 51, 0)"  # the preview follows before saving
+    # The preview follows before saving (polled: the page's script may still be loading).
+    page.wait_for_function(
+        "getComputedStyle(document.querySelector('.swatch-current')).borderLeftColor === 'rgb(170, 51, 0)'"
+    )
     page.fill("#id_iban", "DE00 1234")
     page.click("text=Save the settings")
     page.wait_for_selector("text=This is not a valid IBAN.")
@@ -134,7 +136,7 @@ def test_changing_the_primary_colour_changes_the_navigation(page, live_server, m
     page.fill("#id_iban", "DE89 3704 0044 0532 0130 00")
     page.click("text=Save the settings")
     page.wait_for_selector("text=The settings were saved.")
-    nav = page.evaluate(
+    page.wait_for_function(
         "getComputedStyle(document.querySelector('.nav a[aria-current=page]')).borderLeftColor"
+        " === 'rgb(170, 51, 0)'"
     )
-    assert nav == "rgb(170, 51, 0)"

@@ -177,10 +177,6 @@ def test_a_mapping_saved_as_default_is_applied_on_confirm(signed_in, in_scope):
     assert sorted(Invoice.objects.values_list("number", flat=True)) == ["RE-9001", "RE-9002"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="import_confirm reads the file with the default layout, not the one the preview used (lead: #3)",
-)
 def test_a_mapping_not_saved_as_default_is_applied_on_confirm(signed_in, in_scope):
     run = run_of(upload(signed_in, ODD_CSV))
     again = run_of(signed_in.post(reverse("workbench:import_map", args=[run.pk]), mapping_post()))

@@ -24,7 +24,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from tact.audit.services import audit_record
 
 from .errors import CreditorExists, InvalidCreditorField, InvalidUserField, UnknownCreditor
-from .models import COUNTRIES, LANGUAGES, ApiToken, Creditor, Membership, Role
+from .models import COUNTRIES, LANGUAGES, PERMISSIONS, ApiToken, Creditor, Membership, Role
 
 CURRENCY_OF = {"DE": "EUR", "NL": "EUR", "BE": "EUR", "AT": "EUR"}
 LANGUAGE_OF = {"DE": "de", "NL": "nl", "BE": "nl", "AT": "de"}
@@ -199,8 +199,16 @@ def token_create(
     role: str = Role.CREDIT_MANAGER,
     by: AbstractBaseUser | None = None,
 ) -> TokenIssued:
+    """Issue an API token. A person may not issue a token that may do more than they may;
+    ``by`` None is an operator at the command line."""
     if role not in Role.values:
         raise InvalidUserField(field="role", problem=f"{role!r} is not one of {', '.join(Role.values)}.")
+    if by is not None:
+        own = Membership.objects.filter(user=by, creditor=creditor).values_list("role", flat=True).first()
+        if own is None or not PERMISSIONS[role] <= PERMISSIONS[own]:
+            raise InvalidUserField(
+                field="role", problem=f"your role may not issue a token with the role {role!r}."
+            )
     prefix = secrets.token_hex(TOKEN_PREFIX_BYTES)
     secret = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(

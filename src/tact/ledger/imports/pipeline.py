@@ -84,6 +84,9 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     error_count: int = 0
     created_items: list[str] = field(default_factory=list)  # the first few, for links after an import
+    headers: list[str] = field(default_factory=list)  # the file's header row as written
+    header_line: int = 0
+    layout: dict[str, Any] | None = None  # the saved column layout used; None: headers recognised
     dry_run: bool = False
     file_format: str = ""
     conventions: dict[str, Any] = field(default_factory=dict)
@@ -108,6 +111,9 @@ class ImportReport:
             "error_count": self.error_count,
             "errors": [e.as_dict() for e in self.errors],
             "created_items": self.created_items,
+            "headers": self.headers,
+            "header_line": self.header_line,
+            "layout": self.layout,
         }
 
 

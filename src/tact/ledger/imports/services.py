@@ -23,6 +23,7 @@ from django.utils.text import get_valid_filename
 
 from tact.audit.services import audit_record
 from tact.core import clock
+from tact.core.errors import TactError
 from tact.ledger.errors import InvalidLedgerField
 from tact.ledger.models import ColumnMapping, ImportRun, ImportStatus, PaymentSource
 from tact.ledger.services import normalize_phone
@@ -73,6 +74,7 @@ def import_file(
     actor_label: str = "",
     today: date | None = None,
     run: ImportRun | None = None,
+    use_default: bool = True,
 ) -> ImportReport:
     """Import a ledger file (CSV, XLSX, ZUGFeRD/Factur-X PDF, XRechnung XML), all or nothing.
 
@@ -82,9 +84,15 @@ def import_file(
     """
     today = today or clock.today(creditor.timezone)
     filename = filename or path.name
-    parsed = _parse(path, creditor=creditor, mapping=mapping or _default_mapping(), filename=filename)
+    if mapping is None and use_default:
+        mapping = _default_mapping()
+    parsed = _parse(path, creditor=creditor, mapping=mapping, filename=filename)
     report = ImportReport(
-        file_format=parsed.file_format, conventions=dict(getattr(parsed, "conventions", {}) or {})
+        file_format=parsed.file_format,
+        conventions=dict(getattr(parsed, "conventions", {}) or {}),
+        headers=list(parsed.headers),
+        header_line=getattr(parsed, "header_line", 0),
+        layout=_layout_of(mapping),
     )
     for error in parsed.file_errors:
         report.add_error(error)
@@ -127,6 +135,22 @@ def import_file(
         finish=record,
     )
     return report
+
+
+def _layout_of(mapping: ColumnMapping | None) -> dict[str, Any] | None:
+    """What a report remembers of the column layout it was read with (None: recognised)."""
+    if mapping is None or not (mapping.columns or mapping.options):
+        return None
+    return {"name": mapping.name, "columns": dict(mapping.columns), "options": dict(mapping.options)}
+
+
+def _layout_mapping(creditor: Creditor, layout: dict[str, Any] | None) -> ColumnMapping | None:
+    if not layout:
+        return None
+    return ColumnMapping(
+        creditor=creditor, name=layout.get("name", ""), columns=layout.get("columns", {}),
+        options=layout.get("options", {}),
+    )  # fmt: skip
 
 
 def _summary(report: ImportReport) -> dict[str, Any]:
@@ -172,9 +196,15 @@ def import_preview(
     by: Any,
     mapping: ColumnMapping | None = None,
     full: bool = False,
+    use_default: bool = True,
 ) -> ImportRun:
     """Store an uploaded file and dry-run it. The run is "previewed" when it can be applied,
-    "rejected" when it has bad rows (listed in ``run.report["errors"]``)."""
+    "rejected" when it has bad rows (listed in ``run.report["errors"]``).
+
+    ``mapping``: a column layout; None means the creditor's default layout, or automatic
+    recognition of the headers when ``use_default`` is False. The run remembers the layout,
+    and confirming applies exactly that.
+    """
     try:
         path, sha = _store(upload, creditor=creditor)
     except UploadTooLarge as exc:
@@ -184,11 +214,23 @@ def import_preview(
             report={**ImportReport().as_dict(), "error_count": 1,
                     "errors": [RowError(0, "", "", str(exc)).as_dict()]},
         )  # fmt: skip
+    return _preview_stored(
+        creditor=creditor, path=path, sha=sha, filename=upload.name or path.name, full=full, mapping=mapping,
+        use_default=use_default, by=by,
+    )  # fmt: skip
+
+
+def _preview_stored(
+    *, creditor: Creditor, path: Path, sha: str, filename: str, full: bool, mapping: ColumnMapping | None,
+    use_default: bool, by: Any,
+) -> ImportRun:  # fmt: skip
     report = import_file(
-        creditor=creditor, path=path, filename=upload.name, dry_run=True, full=full, mapping=mapping, by=by
-    )
+        creditor=creditor, path=path, filename=filename, dry_run=True, full=full, mapping=mapping, by=by,
+        use_default=use_default,
+    )  # fmt: skip
+    upload_name = filename
     return ImportRun.objects.create(
-        creditor=creditor, filename=(upload.name or path.name)[:255], sha256=sha, file_format=report.file_format,
+        creditor=creditor, filename=upload_name[:255], sha256=sha, file_format=report.file_format,
         stored_file=str(path), status=ImportStatus.REJECTED if report.error_count else ImportStatus.PREVIEWED,
         is_full=full, report=report.as_dict(), created_by=by,
     )  # fmt: skip
@@ -209,12 +251,39 @@ def import_confirm(*, run: ImportRun, by: Any) -> ImportRun:
         full=run.is_full,
         by=by,
         run=run,
+        mapping=_layout_mapping(run.creditor, run.report.get("layout")),
+        use_default=False,
     )
     if report.error_count:
         run.report = report.as_dict()
         run.status = ImportStatus.REJECTED
         run.save(update_fields=["report", "status"])
     return run
+
+
+class ImportFileGone(TactError):
+    code = "import_file_gone"
+    status = 409
+    template = "The file of import {run} is no longer stored; upload it again."
+
+
+def import_repreview(*, run: ImportRun, mapping: ColumnMapping | None, by: Any) -> ImportRun:
+    """A new preview of a run's stored file with another column layout (None: recognise the
+    headers automatically). The earlier run stays as it was.
+
+    Raises ImportFileGone when the file was discarded or applied.
+    """
+    path = Path(run.stored_file) if run.stored_file else None
+    if (
+        path is None
+        or run.status not in (ImportStatus.REJECTED, ImportStatus.PREVIEWED)
+        or not path.is_file()
+    ):
+        raise ImportFileGone(run=run.pk)
+    return _preview_stored(
+        creditor=run.creditor, path=path, sha=run.sha256, filename=run.filename, full=run.is_full,
+        mapping=mapping, use_default=False, by=by,
+    )  # fmt: skip
 
 
 def import_discard(*, run: ImportRun, by: Any) -> ImportRun:
@@ -370,9 +439,20 @@ def import_rows(
 
 # -- saved column mappings --------------------------------------------------------------
 
+
+@transaction.atomic
+def mapping_delete(*, mapping: ColumnMapping, by: Any) -> None:
+    """Delete a saved column layout; runs previewed with it keep their layout in their report."""
+    audit_record(
+        creditor=mapping.creditor, actor=by, action="column_mapping_deleted", subject=mapping,
+        before={"name": mapping.name, "columns": mapping.columns, "options": mapping.options},
+    )  # fmt: skip
+    mapping.delete()
+
+
 MAPPING_OPTIONS = {
     "decimal": {",", "."},
-    "date_order": {"dmy", "mdy", "ymd"},
+    "date_order": {"dmy", "mdy"},
     "delimiter": {",", ";", "\t"},
     "encoding": {"utf-8", "utf-8-sig", "cp1252"},
 }
