@@ -127,7 +127,9 @@ def _filtered(
             # same test for a list of plain strings.
             debtors = debtors.filter(tags__icontains=f'"{tag}"')
     if flt.overdue:
-        overdue_items = Invoice.objects.filter(debtor=OuterRef("pk"), due_on__lt=today).exclude(open_amount=0)
+        overdue_items = Invoice.objects.filter(
+            debtor=OuterRef("pk"), due_on__lt=today, gross_amount__gt=0
+        ).exclude(open_amount=0)
         debtors = debtors.filter(Exists(overdue_items))
     return debtors
 
@@ -143,7 +145,7 @@ def _totals(open_items: QuerySet[Invoice], *, today: date) -> list[CurrencyTotal
         for row in open_items.values("currency")
         .annotate(
             open_total=Sum("open_amount"),
-            overdue_total=Sum("open_amount", filter=Q(due_on__lt=today)),
+            overdue_total=Sum("open_amount", filter=Q(due_on__lt=today, gross_amount__gt=0)),
         )
         .order_by("currency")
     ]
