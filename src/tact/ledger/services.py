@@ -94,6 +94,18 @@ def _changed(before: dict, after: dict) -> tuple[dict, dict]:
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
 
 
+def _apply(obj: Any, data: dict[str, Any], *, fields: Sequence[str], action: str, by: Any) -> Any:
+    """Set ``data`` on ``obj``; save and audit only what really changed."""
+    before = _snapshot(obj, fields)
+    for key, value in data.items():
+        setattr(obj, key, value)
+    before, after = _changed(before, _snapshot(obj, fields))
+    if after:
+        obj.save()
+        audit_record(creditor=obj.creditor, actor=by, action=action, subject=obj, before=before, after=after)
+    return obj
+
+
 def _choice(value: str, choices: Any, field: str) -> str:
     allowed = [c for c, _ in choices]
     if value not in allowed:
@@ -193,21 +205,7 @@ def debtor_update(*, debtor: Debtor, by: Any, **changes: Any) -> Debtor:
     if "number" in data and data["number"] != debtor.number:
         if Debtor.objects.filter(number=data["number"]).exclude(pk=debtor.pk).exists():
             raise DebtorNumberTaken(number=data["number"])
-    before = _snapshot(debtor, DEBTOR_FIELDS)
-    for key, value in data.items():
-        setattr(debtor, key, value)
-    before, after = _changed(before, _snapshot(debtor, DEBTOR_FIELDS))
-    if after:
-        debtor.save()
-        audit_record(
-            creditor=debtor.creditor,
-            actor=by,
-            action="debtor_updated",
-            subject=debtor,
-            before=before,
-            after=after,
-        )
-    return debtor
+    return _apply(debtor, data, fields=DEBTOR_FIELDS, action="debtor_updated", by=by)
 
 
 @transaction.atomic
@@ -265,21 +263,7 @@ def contact_update(*, contact: Contact, by: Any, **changes: Any) -> Contact:
         Contact.objects.filter(debtor=contact.debtor, is_preferred=True).exclude(pk=contact.pk).update(
             is_preferred=False
         )
-    before = _snapshot(contact, CONTACT_FIELDS)
-    for key, value in data.items():
-        setattr(contact, key, value)
-    before, after = _changed(before, _snapshot(contact, CONTACT_FIELDS))
-    if after:
-        contact.save()
-        audit_record(
-            creditor=contact.creditor,
-            actor=by,
-            action="contact_updated",
-            subject=contact,
-            before=before,
-            after=after,
-        )
-    return contact
+    return _apply(contact, data, fields=CONTACT_FIELDS, action="contact_updated", by=by)
 
 
 @transaction.atomic

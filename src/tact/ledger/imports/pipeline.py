@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from tact.audit.services import Change, audit_bulk
 from tact.core.bulk import bulk_insert, insert_rows
 from tact.ledger.models import Allocation, Contact, Debtor, Invoice, InvoiceKind, Payment, PaymentMethod
+from tact.ledger.services import INVOICE_FIELDS
 from tact.tenancy.models import Creditor
 
 from .rows import ImportRow, RowError
@@ -33,16 +34,7 @@ MAX_LISTED_ITEMS = 50
 ZERO = Decimal("0")
 
 # The invoice facts an import may change, and the debtor facts it may fill in or change.
-INVOICE_FACTS = (
-    "kind",
-    "issued_on",
-    "due_on",
-    "currency",
-    "gross_amount",
-    "net_amount",
-    "vat_amount",
-    "order_reference",
-)
+INVOICE_FACTS = tuple(f for f in INVOICE_FIELDS if f != "number")
 CONTACT_FACTS = ("email", "phone", "street", "postal_code", "city")
 DEBTOR_FACTS = ("name", "kind", "country", "language", "vat_id")
 
@@ -174,6 +166,12 @@ class Merger:
             return  # keep reading to report every bad row, but write nothing more
         if good:
             self._merge(good)
+
+    def _reject(self, row: ImportRow, field_name: str, value: str, message: str) -> None:
+        """A row that parsed but cannot be merged, named by its column as written in the file."""
+        self.report.add_error(
+            RowError(row=row.line, column=_col(row, field_name, field_name), value=value, message=message)
+        )
 
     # -- debtors ------------------------------------------------------------------------
 
@@ -316,13 +314,9 @@ class Merger:
                 continue
             pk, old_debtor_id, old_open, settled_on, *old_facts = found
             if old_debtor_id != debtor_id:
-                self.report.add_error(
-                    RowError(
-                        row=row.line, column=_col(row, "debtor_number", "debtor_number"), value=row.debtor_number,
-                        message=f"item {row.invoice_number} belongs to another debtor in tact; "
-                        "an item cannot move between debtors by import.",
-                    )
-                )  # fmt: skip
+                self._reject(row, "debtor_number", row.debtor_number,
+                             f"item {row.invoice_number} belongs to another debtor in tact; "
+                             "an item cannot move between debtors by import.")  # fmt: skip
                 continue
             old_gross = old_facts[4]
             allocated = old_gross - old_open
@@ -332,13 +326,9 @@ class Merger:
                 self.report.unchanged += 1  # the common case of a re-import: nothing to do
                 continue
             if old_facts[3] != row.currency and allocated:
-                self.report.add_error(
-                    RowError(
-                        row=row.line, column=_col(row, "currency", "currency"), value=row.currency,
-                        message=f"item {row.invoice_number} is in {old_facts[3]} and partly paid; "
-                        "its currency cannot change.",
-                    )
-                )  # fmt: skip
+                self._reject(row, "currency", row.currency,
+                             f"item {row.invoice_number} is in {old_facts[3]} and partly paid; "
+                             "its currency cannot change.")  # fmt: skip
                 continue
             before = dict(zip(INVOICE_FACTS, old_facts, strict=True))
             after = {k: v for k, v in zip(INVOICE_FACTS, facts, strict=True) if _differs(before[k], v)}
