@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "tact.audit",
     "tact.tenancy",
     "tact.law",
+    "tact.dunning",
     "tact.ledger",
     "tact.demo",
     "tact.api",

@@ -1,0 +1,1 @@
+"""Policies, stages, holds, the daily cycle and its actions."""
