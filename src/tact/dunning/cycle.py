@@ -2,14 +2,15 @@
 
 ``cycle_run`` reads the configuration (a handful of queries), runs the plan (one SQL
 statement, ``plan.py``), counts the debtors considered (one more), and then makes one pass
-over the items due today to group them into actions — one per debtor, channel and
-currency — and to apply the law's interest and fee functions where a stage charges them.
-It appends the actions, the stage history and the decisions in three bulk inserts. The
-number of statements does not depend on the number of items or debtors.
+over the items due today to group them into actions — one per debtor and currency, on the
+channel of the most advanced stage among its items — and to apply the law's interest and
+fee functions where a stage charges them. It appends the actions, the stage history and
+the decisions in three bulk inserts. The number of statements does not depend on the
+number of items or debtors.
 
 Idempotent: an item that entered a stage on or after the run day is not considered again
-(so the same day twice, or an earlier day after a later one, sends nothing twice), and an
-action exists at most once per (debtor, channel, currency, day).
+(so the same day twice, or an earlier day after a later one, sends nothing twice), and a
+debtor gets at most one action per currency and day.
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ RULE_VERSION = "cycle/1"
 RULE = (
     "stage_due: each item's next stage has come (due date plus the stage's offset, on a business day of the "
     "debtor's country), with enough days since its last contact, no active hold and the debtor's overdue total "
-    "at or above the policy's threshold; one action per debtor, channel and currency"
+    "at or above the policy's threshold; one action per debtor and currency a day, on the channel of the most "
+    "advanced stage, listing all its items that advance"
 )
 ZERO = Decimal("0")
 NOMINAL = Decimal("40.00")  # asks the law why no flat compensation is owed, when it grants none
@@ -105,11 +107,12 @@ class PlannedAction:
             "stage": self.stage.key,
             "channel": self.channel,
             "currency": self.currency,
-            "status": self.status,
+            "status": str(self.status),
             "open_amount": str(quantize(self.open_amount, self.currency)),
-            "interest": str(self.interest_amount),
-            "fees": str(self.fees_amount),
-            "flat_compensation": str(self.flat_compensation_amount),
+            "interest": str(quantize(self.interest_amount, self.currency)),
+            "fees": str(quantize(self.fees_amount, self.currency)),
+            "flat_compensation": str(quantize(self.flat_compensation_amount, self.currency)),
+            "item_details": self.items,
             "explanation": self.explanation,
         }
 
@@ -402,15 +405,16 @@ class _Decider:
             refusals.append(_refusal("collection_costs", refusal.code, refusal.message))
             return ZERO, None
         amount = amount or ZERO
-        return amount, {"rule": result.rule, "principal": str(principal), "amount": str(amount),
+        return amount, {"rule": result.rule, "principal": str(quantize(principal, first.currency)), "amount": str(amount),
                         "conditions": result.conditions}  # fmt: skip
 
     # -- one action ---------------------------------------------------------------------------
 
     def action(self, items: list[DueItem]) -> PlannedAction:
         config, run_on = self.config, self.run_on
-        first = items[0]
-        top = max((config.stages[i.stage_id] for i in items), key=lambda s: s.position)
+        lead = max(items, key=lambda i: config.stages[i.stage_id].position)
+        top = config.stages[lead.stage_id]
+        first = lead
         policy = config.policies[top.policy_id]
         law_kind = LAW_KINDS[first.kind]
         refusals: list[dict[str, Any]] = []
@@ -474,7 +478,8 @@ class _Decider:
             "business_day": {"country": first.country, "run_on": run_on.isoformat()},
             "holds_checked": {"debtor": True, "items": True, "active": 0},
             "threshold": None if first.minimum is None else {
-                "currency": first.currency, "minimum": str(first.minimum), "overdue_total": str(first.overdue_total)
+                "currency": first.currency, "minimum": str(quantize(first.minimum, first.currency)),
+                "overdue_total": str(quantize(first.overdue_total, first.currency)),
             },
             "items": facts_rows,
             "law": {
@@ -505,7 +510,9 @@ class _Decider:
         )
 
     def decide(self, due: list[DueItem], summary: CycleSummary) -> list[PlannedAction]:
-        groups: dict[tuple[int, str, str], list[DueItem]] = {}
+        # One message per debtor and currency a day, listing all its items that advance,
+        # on the channel of the most advanced stage among them.
+        groups: dict[tuple[int, str], list[DueItem]] = {}
         for item in due:
             if item.hold is not None:
                 summary.held[item.hold] += 1
@@ -514,7 +521,7 @@ class _Decider:
             elif item.channel is None:
                 summary.held[HoldReason.UNREACHABLE] += 1
             else:
-                groups.setdefault((item.debtor_id, item.channel, item.currency), []).append(item)
+                groups.setdefault((item.debtor_id, item.currency), []).append(item)
         planned = [self.action(items) for items in groups.values()]
         for action in planned:
             summary.actions += 1
@@ -565,7 +572,7 @@ def _persist(creditor: Creditor, run_on: date, planned: list[PlannedAction]) -> 
 def cycle_run(*, creditor: Creditor, run_on: date, dry_run: bool = False, actor: Any = None) -> CycleSummary:
     """Run the daily cycle for one creditor and day, and say what it decided.
 
-    Writes (unless ``dry_run``) one ``Action`` per debtor, channel and currency, one
+    Writes (unless ``dry_run``) one ``Action`` per debtor and currency, one
     ``StageHistory`` row per item advancing a stage, one ``Decision`` per action and one
     audit event; a dry run decides exactly the same and rolls everything back. A creditor
     without policies gets the presets first.

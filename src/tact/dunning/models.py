@@ -256,8 +256,10 @@ class ActionStatus(models.TextChoices):
 
 
 class Action(models.Model):
-    """One step toward one debtor on one day: one message per debtor, channel and currency,
-    listing every item that advances a stage. Written by the daily cycle; messaging sends it.
+    """One step toward one debtor on one day: one message per debtor and currency, listing
+    every item that advances a stage, on the channel the most advanced of their stages chose
+    (so also one per debtor, channel and currency). Written by the daily cycle; messaging
+    sends it.
 
     ``stage`` is the most advanced stage among the items (its tone and template apply);
     ``items`` lists each item as ``{"id", "number", "due_on", "days_overdue", "stage",

@@ -18,7 +18,9 @@ Per item, in SQL:
 - the channel: the stage's first channel the debtor can be reached on (e-mail not
   bounced, a phone, a postal address; ``preferred`` is the debtor's own preference);
 - the hold that stops it (debtor- or item-level, active on ``run_on``), by priority;
-- the debtor's overdue total in the item's currency against the policy's threshold.
+- the debtor's overdue total in the item's currency against the policy's threshold;
+- whether the debtor has an action in that currency on ``run_on`` already (then the item
+  waits for the next day: one message per debtor and currency a day).
 
 Weekends and public holidays are handled before the query: a country whose ``run_on`` is
 no business day is left out, so a step due on such a day goes out on the next business day.
@@ -353,7 +355,7 @@ def plan_sql(plan: PlanInput) -> tuple[str, list[Any]]:
         f" CASE WHEN minimum IS NOT NULL AND overdue_total < minimum AND stage_id NOT IN ({_pre_due_stage_ids(plan)})"
         " THEN 1 ELSE 0 END AS below_threshold, has_email, has_phone, has_address"
         " FROM chosen WHERE NOT EXISTS (SELECT 1 FROM dunning_action a WHERE a.creditor_id = %s AND a.run_on = %s"
-        " AND a.debtor_id = chosen.debtor_id AND a.currency = chosen.currency AND a.channel = chosen.channel)"
+        " AND a.debtor_id = chosen.debtor_id AND a.currency = chosen.currency)"
         " ORDER BY debtor_id, currency, id",
         c,
         run_on,

@@ -1,0 +1,24 @@
+"""Writes of the dunning app. Other apps import from here and from ``selectors`` only."""
+
+from .actions import action_approve, action_change, action_skip
+from .cycle import CycleSummary, cycle_run
+from .holds import decision_log, hold_end, hold_place
+from .policies import StageSpec, policy_assign, policy_create, policy_override, policy_validate
+from .presets import policy_presets_install
+
+__all__ = [
+    "CycleSummary",
+    "StageSpec",
+    "action_approve",
+    "action_change",
+    "action_skip",
+    "cycle_run",
+    "decision_log",
+    "hold_end",
+    "hold_place",
+    "policy_assign",
+    "policy_create",
+    "policy_override",
+    "policy_presets_install",
+    "policy_validate",
+]
