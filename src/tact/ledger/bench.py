@@ -53,9 +53,15 @@ def write_open_items_csv(path: Path, *, rows: int, seed: int) -> None:
 
 
 def _reset(creditor: Creditor) -> None:
+    """Empty the bench creditor's ledger, so every run measures an import into a clean one."""
     with transaction.atomic(), connection.cursor() as cursor:
         for table in TABLES:
             cursor.execute(f"DELETE FROM {table} WHERE creditor_id = %s", [creditor.pk])  # noqa: S608 - fixed names
+    if connection.vendor == "postgresql":
+        # A million deleted rows leave dead index entries that a new import would wade through.
+        with connection.cursor() as cursor:
+            for table in TABLES:
+                cursor.execute(f"VACUUM ANALYZE {table}")
 
 
 @register("import", arguments=_arguments)
