@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "tact.tenancy",
     "tact.law",
     "tact.dunning",
+    "tact.messaging",
     "tact.ledger",
     "tact.demo",
     "tact.api",

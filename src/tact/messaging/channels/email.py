@@ -1,0 +1,123 @@
+"""E-mail: a multipart message (plain text and HTML) with our own Message-ID, a Reply-To
+that routes answers back to tact, threading headers and the invoices' PDFs attached.
+
+Building is separate from sending: the outbox (next step of issue 5) stores the
+Message-ID before it hands the message to Django's mail backend.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from dataclasses import dataclass
+from email.utils import formataddr, getaddresses, make_msgid, parseaddr
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+from .. import links
+from ..context import MessageContext
+from ..errors import AddressUnusable
+from ..rendering import Rendered
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024  # many receiving servers refuse more than 10-25 MB in total
+MAX_REFERENCES = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mimetype: str
+
+
+def message_id_make() -> str:
+    """A new Message-ID in tact's own domain, e.g. ``<172…@tact.example>``."""
+    return make_msgid(idstring="tact", domain=links.message_id_domain())
+
+
+def thread_headers(*, parent_message_id: str, parent_references: str = "") -> dict[str, str]:
+    """``In-Reply-To`` and ``References`` that put a message in the thread of ``parent``.
+
+    References keep the thread's first id and the most recent ones (RFC 5322 §3.6.4 allows
+    trimming; mail clients thread on the first and the last).
+    """
+    ids = [i for i in parent_references.split() if i.startswith("<")] + [parent_message_id]
+    ids = list(dict.fromkeys(ids))
+    if len(ids) > MAX_REFERENCES:
+        ids = ids[:1] + ids[-(MAX_REFERENCES - 1) :]
+    return {"In-Reply-To": parent_message_id, "References": " ".join(ids)}
+
+
+def invoice_attachments(context: MessageContext) -> list[Attachment]:
+    """The stored PDFs of the message's items, as long as they fit the size limit together."""
+    out: list[Attachment] = []
+    total = 0
+    for item in context.items:
+        if not item.pdf_name or not default_storage.exists(item.pdf_name):
+            continue
+        with default_storage.open(item.pdf_name, "rb") as handle:
+            content = handle.read()
+        if total + len(content) > MAX_ATTACHMENT_BYTES:
+            break
+        total += len(content)
+        mimetype = mimetypes.guess_type(item.pdf_name)[0] or "application/pdf"
+        out.append(Attachment(f"{item.number}.pdf", content, mimetype))
+    return out
+
+
+def _sender(context: MessageContext) -> str:
+    """The creditor's name with the address we may send from (our domain keeps SPF/DKIM true)."""
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or "noreply@tact.localhost"
+    return formataddr((context.creditor["name"], address))
+
+
+def email_build(
+    *,
+    rendered: Rendered,
+    context: MessageContext,
+    to: str,
+    message_id: str | None = None,
+    thread: dict[str, str] | None = None,
+    attachments: list[Attachment] | None = None,
+) -> EmailMultiAlternatives:
+    """The e-mail for ``rendered`` (channel email) to ``to``, not yet sent.
+
+    Headers: our ``Message-ID`` (new unless given), ``Reply-To: reply+<token>@<reply domain>``
+    so an answer reaches tact and names the debtor, ``Auto-Submitted: auto-generated``
+    (RFC 3834: no auto-replies to us), ``In-Reply-To``/``References`` from ``thread``
+    (see ``thread_headers``). Attachments default to the items' invoice PDFs.
+
+    Raises AddressUnusable when ``to`` is not one e-mail address.
+    """
+    parsed = getaddresses([to])
+    if len(parsed) != 1 or "@" not in parsed[0][1]:
+        raise AddressUnusable(channel="email", detail=f"{to!r} is not one e-mail address")
+    headers = {
+        "Message-ID": message_id or message_id_make(),
+        "Auto-Submitted": "auto-generated",
+        "Content-Language": rendered.language,
+        **(thread or {}),
+    }
+    html = render_to_string(
+        "messaging/email.html",
+        {
+            "body": rendered.html,
+            "subject": rendered.subject,
+            "language": rendered.language,
+            "creditor": context.creditor,
+        },
+    )
+    message = EmailMultiAlternatives(
+        subject=rendered.subject,
+        body=rendered.text,
+        from_email=_sender(context),
+        to=[to],
+        reply_to=[links.reply_address(token=context.reply_token)],
+        headers=headers,
+    )
+    message.attach_alternative(html, "text/html")
+    for attachment in invoice_attachments(context) if attachments is None else attachments:
+        message.attach(attachment.filename, attachment.content, attachment.mimetype)
+    return message

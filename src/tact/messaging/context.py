@@ -1,0 +1,378 @@
+"""The facts a message is written from, gathered once per debtor and action.
+
+``message_context`` reads the ledger (the debtor, their preferred contact, the items given,
+their recent payments), the law app (what must be said, what may be charged) and the
+creditor's sender profile. The result is language-neutral: amounts are Decimals, dates are
+dates. ``tact.messaging.rendering`` turns it into the plain, documented dictionary a
+template sees, in the language the template is written in.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+import holidays
+from segno import helpers as segno_helpers
+
+from tact.core.money import quantize, to_decimal
+from tact.law.selectors import fees_allowed_from, fees_for, notices_for
+from tact.ledger.models import Contact, Debtor, Invoice, Payment
+from tact.tenancy.models import Creditor
+
+from . import links
+from .models import SenderProfile
+from .references import StructuredReference, structured_reference
+
+ZERO = Decimal("0")
+DEFAULT_DEADLINE_DAYS = 10
+# Stage keys whose messages may speak of the next, outside step (tone rules relax there),
+# as in the shipped presets (dunning.presets: is_final_notice, proposes_handover). An
+# action passes its own stage flags in its facts, which win.
+FINAL_KEYS = frozenset({"final_notice", "costs_notice"})
+HANDOVER_KEYS = frozenset({"handover_notice"})
+PAYMENT_HISTORY = 12  # the last N payments decide the "usual" method
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFact:
+    invoice_id: int
+    number: str
+    kind: str  # invoice | credit_note
+    issued_on: date
+    due_on: date
+    open_amount: Decimal
+    gross_amount: Decimal
+    currency: str
+    days_overdue: int  # 0 while not yet due
+    order_reference: str
+    pdf_name: str  # storage name of the invoice PDF, "" if none
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeFact:
+    kind: str  # interest | collection_costs | flat_compensation | dunning_fee
+    amount: Decimal
+    currency: str
+    basis: str  # the legal basis as the law app states it
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    name: str
+    street: str
+    postal_code: str
+    city: str
+    country: str
+
+    def lines(self, *, sender_country: str) -> list[str]:
+        """Postal lines; the country line only for mail abroad (as DIN 5008 and the post ask)."""
+        out = [self.name, self.street, f"{self.postal_code} {self.city}".strip()]
+        if self.country and self.country != sender_country:
+            out.append(COUNTRY_NAMES.get(self.country, self.country))
+        return [line for line in out if line.strip()]
+
+    @property
+    def is_postal(self) -> bool:
+        return bool(self.name and self.street and self.city)
+
+
+# The destination country's name as the post wants it on the last line (in capitals is the
+# UPU custom; we print the English or French name, which every post accepts).
+COUNTRY_NAMES = {"DE": "GERMANY", "NL": "NETHERLANDS", "BE": "BELGIUM", "AT": "AUSTRIA"}
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentFacts:
+    method: str  # the debtor's usual method (ledger PaymentMethod value)
+    reference: StructuredReference
+    portal_url: str
+    pay_url: str
+    short_url: str
+    epc_payload: str  # "" when no QR code can be made (no IBAN, not EUR, nothing to pay)
+    qr_svg: str
+    qr_png_data_uri: str
+
+
+@dataclass(frozen=True)
+class MessageContext:
+    today: date
+    creditor_id: int
+    creditor: dict[str, Any]
+    debtor_id: int
+    debtor: dict[str, Any]
+    contact: dict[str, str]
+    address: Address
+    items: tuple[ItemFact, ...]
+    charges: tuple[ChargeFact, ...]
+    currency: str
+    open_total: Decimal
+    overdue_total: Decimal
+    charges_total: Decimal
+    total_due: Decimal
+    law: dict[str, Any]
+    payment: PaymentFacts
+    stage: dict[str, Any]
+    reply_token: str
+    facts: dict[str, Any] = field(default_factory=dict)  # the action's facts, as given
+
+
+@cache
+def _holidays(country: str) -> holidays.HolidayBase:
+    return holidays.country_holidays(country)
+
+
+def is_holiday(country: str, day: date) -> bool:
+    return day in _holidays(country)
+
+
+def _usual_method(debtor: Debtor) -> str:
+    """The method of most of the debtor's recent payments, else the one on file."""
+    recent = list(
+        Payment.objects.filter(debtor=debtor, amount__gt=0)
+        .exclude(method="other")
+        .order_by("-value_on", "-id")
+        .values_list("method", flat=True)[:PAYMENT_HISTORY]
+    )
+    if recent:
+        return Counter(recent).most_common(1)[0][0]
+    return debtor.preferred_payment_method or "transfer"
+
+
+def _contact(debtor: Debtor) -> Contact | None:
+    return Contact.objects.filter(debtor=debtor).order_by("-is_preferred", "id").first()
+
+
+def _item(invoice: Invoice, today: date) -> ItemFact:
+    overdue = (today - invoice.due_on).days if invoice.kind == "invoice" else 0
+    return ItemFact(
+        invoice_id=invoice.pk,
+        number=invoice.number,
+        kind=invoice.kind,
+        issued_on=invoice.issued_on,
+        due_on=invoice.due_on,
+        open_amount=invoice.open_amount,
+        gross_amount=invoice.gross_amount,
+        currency=invoice.currency,
+        days_overdue=max(overdue, 0),
+        order_reference=invoice.order_reference,
+        pdf_name=invoice.pdf.name if invoice.pdf else "",
+    )
+
+
+def _charges(facts: dict[str, Any], currency: str) -> tuple[ChargeFact, ...]:
+    """Charges the action adds: ``facts["charges"]`` = [{"kind", "amount", "basis"}, …]."""
+    out = []
+    for raw in facts.get("charges") or ():
+        amount = to_decimal(raw["amount"])
+        if amount == 0:
+            continue
+        out.append(
+            ChargeFact(
+                kind=str(raw["kind"]),
+                amount=amount,
+                currency=str(raw.get("currency") or currency),
+                basis=str(raw.get("basis") or raw.get("rule") or ""),
+            )
+        )
+    return tuple(out)
+
+
+def epc_payload(*, name: str, iban: str, bic: str, amount: Decimal, reference: str) -> str:
+    """The EPC069-12 (version 002, UTF-8) payload of a SEPA credit-transfer QR code.
+
+    Lines: BCD, 002, 1 (UTF-8), SCT, BIC, name, IBAN, EUR amount, purpose (empty), structured
+    reference; nothing after the last element used.
+    >>> epc_payload(name="Acme", iban="DE89370400440532013000", bic="", amount=Decimal("10.50"),
+    ...             reference="RF18539007547034").splitlines()[7]
+    'EUR10.5'
+    """
+    value = quantize(amount, "EUR")
+    text = f"EUR{value:.2f}".rstrip("0").rstrip(".")
+    return "\n".join(["BCD", "002", "1", "SCT", bic, name, iban, text, "", reference])
+
+
+def epc_qr(
+    *, creditor: Creditor, total: Decimal, currency: str, reference: StructuredReference
+) -> tuple[str, str, str]:
+    iban = creditor.iban.replace(" ", "").upper()
+    amount = quantize(total, currency) if currency == "EUR" else ZERO
+    if not iban or currency != "EUR" or not Decimal("0.01") <= amount <= Decimal("999999999.99"):
+        return "", "", ""
+    name = creditor.legal_name[:70]
+    bic = creditor.bic.replace(" ", "").upper()
+    qr = segno_helpers.make_epc_qr(
+        name=name, iban=iban, amount=amount, reference=reference.compact, bic=bic or None, encoding="utf-8"
+    )
+    payload = epc_payload(name=name, iban=iban, bic=bic, amount=amount, reference=reference.compact)
+    svg = qr.svg_inline(scale=1, border=0, omitsize=True)
+    return payload, svg, qr.png_data_uri(scale=4, border=2)
+
+
+def _creditor_facts(creditor: Creditor, profile: SenderProfile | None) -> dict[str, Any]:
+    return {
+        "name": creditor.legal_name,
+        "street": creditor.street,
+        "postal_code": creditor.postal_code,
+        "city": creditor.city,
+        "country": creditor.country,
+        "language": creditor.language,
+        "email": (profile.email if profile and profile.email else creditor.sender_email),
+        "phone": profile.phone if profile else "",
+        "website": profile.website if profile else "",
+        "iban": creditor.iban.replace(" ", "").upper(),
+        "bic": creditor.bic.replace(" ", "").upper(),
+        "vat_id": creditor.vat_id,
+        "registration": profile.registration if profile else "",
+        "enterprise_number": profile.enterprise_number if profile else "",
+        "managing_directors": profile.managing_directors if profile else "",
+        "signature_name": profile.signature_name if profile else "",
+        "signature_role": dict(profile.signature_role) if profile else {},
+        "primary_color": creditor.primary_color,
+        "accent_color": creditor.accent_color,
+    }
+
+
+def law_facts(*, debtor: Debtor, principal: Decimal, currency: str, today: date) -> dict[str, Any]:
+    kind = "b2c" if debtor.kind == "consumer" else "b2b"
+    notices = notices_for(debtor.country, kind)
+    facts: dict[str, Any] = {
+        "country": debtor.country,
+        "kind": kind,
+        "is_consumer": kind == "b2c",
+        "rule": notices["rule"],
+        "first_reminder_free": notices["first_reminder_free"],
+        "mandatory_content": list(notices["mandatory_content"]),
+        "waiting_days": (notices["fee_waiting_period"] or {}).get("days"),
+        "safe_wording": dict(notices["safe_wording"]),
+        "collection_costs": None,
+        "flat_compensation": None,
+        "fees_rule": "",
+        "fees_allowed_from": None,
+    }
+    if currency == "EUR" and principal > 0:
+        fees = fees_for(country=debtor.country, kind=kind, principal=principal, currency=currency)
+        facts.update(
+            collection_costs=fees.collection_costs,
+            flat_compensation=fees.flat_compensation,
+            fees_rule=fees.rule,
+        )
+    if facts["waiting_days"]:
+        # Paper is the slower channel: a date that holds for a letter holds for an e-mail too.
+        facts["fees_allowed_from"] = fees_allowed_from(
+            country=debtor.country,
+            kind=kind,
+            sent_on=today,
+            channel="paper",
+            is_holiday=lambda day: is_holiday(debtor.country, day),
+        )
+    return facts
+
+
+def deadline_for(*, today: date, days: int, law: dict[str, Any]) -> date:
+    deadline = today + timedelta(days=days)
+    if law["fees_allowed_from"]:
+        # Never ask for payment before the legal waiting period has run out.
+        deadline = max(deadline, law["fees_allowed_from"])
+    return deadline
+
+
+def message_context(
+    *,
+    creditor: Creditor,
+    debtor: Debtor,
+    items: Iterable[Invoice],
+    action_facts: dict[str, Any] | None,
+    today: date,
+) -> MessageContext:
+    """Gather the facts for messages to ``debtor`` about ``items`` (the action's open items).
+
+    ``action_facts`` (all optional): ``stage`` (key), ``tone``, ``stage_is_final``,
+    ``stage_is_handover``, ``deadline_days`` (days to pay, default 10), ``charges``
+    ([{"kind", "amount", "basis"}] the stage adds, e.g. interest from the law app).
+    Reads: the preferred contact, the debtor's last payments, the sender profile (3 queries).
+
+    Example: two items of 1,190.00 and 238.00 EUR give ``total_due`` 1,428.00 EUR, an RF
+    reference on the debtor's id and an EPC QR code for that amount.
+    """
+    facts = dict(action_facts or {})
+    item_facts = tuple(sorted((_item(i, today) for i in items), key=lambda f: (f.due_on, f.number)))
+    currency = item_facts[0].currency if item_facts else debtor.currency
+    open_total = sum((i.open_amount for i in item_facts), ZERO)
+    overdue_total = sum((i.open_amount for i in item_facts if i.days_overdue > 0), ZERO)
+    charges = _charges(facts, currency)
+    charges_total = sum((c.amount for c in charges if c.currency == currency), ZERO)
+    total_due = open_total + charges_total
+
+    profile = SenderProfile.objects.filter(creditor=creditor).first()
+    contact = _contact(debtor)
+    contact_name = (contact.name if contact else "") or (debtor.name if debtor.kind == "consumer" else "")
+    address = Address(
+        name=debtor.name,
+        street=contact.street if contact else "",
+        postal_code=contact.postal_code if contact else "",
+        city=contact.city if contact else "",
+        country=(contact.country if contact and contact.country else debtor.country),
+    )
+    deadline_days = int(facts.get("deadline_days") or DEFAULT_DEADLINE_DAYS)
+    law = law_facts(
+        debtor=debtor,
+        principal=overdue_total or open_total,
+        currency=currency,
+        today=today,
+    )
+    reference = structured_reference(country=debtor.country, debtor_id=debtor.pk)
+    payload, svg, png = epc_qr(creditor=creditor, total=total_due, currency=currency, reference=reference)
+    key = str(facts.get("stage") or "")
+    return MessageContext(
+        today=today,
+        creditor_id=creditor.pk,
+        creditor=_creditor_facts(creditor, profile),
+        debtor_id=debtor.pk,
+        debtor={
+            "name": debtor.name,
+            "number": debtor.number,
+            "kind": debtor.kind,
+            "country": debtor.country,
+            "language": debtor.language,
+            "vat_id": debtor.vat_id,
+        },
+        contact={
+            "name": contact_name,
+            "email": contact.email if contact else "",
+            "phone": contact.phone if contact else "",
+        },
+        address=address,
+        items=item_facts,
+        charges=charges,
+        currency=currency,
+        open_total=open_total,
+        overdue_total=overdue_total,
+        charges_total=charges_total,
+        total_due=total_due,
+        law=law,
+        payment=PaymentFacts(
+            method=_usual_method(debtor),
+            reference=reference,
+            portal_url=links.portal_url(debtor_id=debtor.pk),
+            pay_url=links.pay_url(debtor_id=debtor.pk),
+            short_url=links.short_url(debtor_id=debtor.pk),
+            epc_payload=payload,
+            qr_svg=svg,
+            qr_png_data_uri=png,
+        ),
+        stage={
+            "key": key,
+            "is_final": bool(facts.get("stage_is_final", key in FINAL_KEYS)),
+            "is_handover": bool(facts.get("stage_is_handover", key in HANDOVER_KEYS)),
+            "deadline_on": deadline_for(today=today, days=deadline_days, law=law),
+            "deadline_days": deadline_days,
+        },
+        reply_token=links.reply_token_make(creditor_id=creditor.pk, debtor_id=debtor.pk),
+        facts=facts,
+    )
