@@ -296,6 +296,7 @@ def _block_context(ctx: MessageContext, plain: dict[str, Any], channel: str) -> 
         "qr_svg": ctx.payment.qr_svg if channel == "letter" else "",
         "creditor_facts": ctx.creditor,
         "is_letter": channel == "letter",
+        "colon": L.COLON[plain["language"]],
     }
 
 

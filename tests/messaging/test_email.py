@@ -1,0 +1,132 @@
+"""E-mail: headers, threading, attachments, and one message through a real SMTP server."""
+
+import email
+import socket
+from email import policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.core.files.base import ContentFile
+from django.core.mail import get_connection
+
+from tact.messaging.channels.email import email_build, thread_headers
+from tact.messaging.context import message_context
+from tact.messaging.errors import AddressUnusable
+from tact.messaging.links import reply_token_read
+from tact.messaging.services import template_render
+
+from .conftest import TODAY
+
+
+@pytest.fixture
+def mail_settings(settings, tmp_path):
+    settings.TACT_REPLY_TO_DOMAIN = "reply.tact.example"
+    settings.TACT_MESSAGE_ID_DOMAIN = "mail.tact.example"
+    settings.DEFAULT_FROM_EMAIL = "tact <noreply@tact.example>"
+    settings.MEDIA_ROOT = tmp_path
+    return settings
+
+
+def build(portfolio, creditor, language="de", **kw):
+    debtor, items = portfolio[language]
+    ctx = message_context(
+        creditor=creditor, debtor=debtor, items=items, action_facts={"stage": "reminder"}, today=TODAY
+    )
+    rendered = template_render(
+        key="reminder", language=language, tone="neutral", channel="email", context=ctx
+    )
+    return ctx, rendered, email_build(rendered=rendered, context=ctx, to=ctx.contact["email"], **kw)
+
+
+def test_our_message_id_reply_to_and_both_parts(portfolio, in_scope, mail_settings):
+    ctx, rendered, message = build(portfolio, in_scope)
+    assert message.extra_headers["Message-ID"].endswith("@mail.tact.example>")
+    assert message.extra_headers["Auto-Submitted"] == "auto-generated"
+    (reply_to,) = message.reply_to
+    local, domain = reply_to.split("@")
+    assert domain == "reply.tact.example" and local.startswith("reply+")
+    assert reply_token_read(local.removeprefix("reply+")) == (in_scope.pk, portfolio["de"][0].pk)
+    assert reply_token_read(local.removeprefix("reply+")[:-1] + "0") is None
+    assert message.from_email == "Acme Handels GmbH <noreply@tact.example>"
+    assert message.body == rendered.text
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html" and rendered.html in html and "Acme Handels GmbH" in html
+
+
+def test_a_follow_up_joins_the_thread_of_the_last_message():
+    first = "<1.tact@mail.tact.example>"
+    second = thread_headers(parent_message_id=first)
+    assert second == {"In-Reply-To": first, "References": first}
+    third = thread_headers(parent_message_id="<2.tact@x>", parent_references=second["References"])
+    assert third["References"] == "<1.tact@mail.tact.example> <2.tact@x>"
+    long = " ".join(f"<{n}@x>" for n in range(20))
+    trimmed = thread_headers(parent_message_id="<20@x>", parent_references=long)["References"].split()
+    assert len(trimmed) == 10 and trimmed[0] == "<0@x>" and trimmed[-1] == "<20@x>"
+
+
+def test_the_invoice_pdfs_are_attached(portfolio, in_scope, mail_settings):
+    invoice = portfolio["de"][1][0]
+    invoice.pdf.save("re-1.pdf", ContentFile(b"%PDF-1.4 invoice"), save=True)
+    _, _, message = build(portfolio, in_scope)
+    assert message.attachments == [(f"{invoice.number}.pdf", b"%PDF-1.4 invoice", "application/pdf")]
+
+
+def test_a_missing_address_is_refused(portfolio, in_scope, mail_settings):
+    debtor, items = portfolio["de"]
+    ctx = message_context(creditor=in_scope, debtor=debtor, items=items, action_facts={}, today=TODAY)
+    rendered = template_render(key="reminder", language="de", tone="neutral", channel="email", context=ctx)
+    with pytest.raises(AddressUnusable):
+        email_build(rendered=rendered, context=ctx, to="")
+
+
+class Inbox:
+    def __init__(self):
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, inbox
+    controller.stop()
+
+
+def test_a_real_smtp_server_receives_it_with_our_headers(portfolio, in_scope, mail_settings, smtp_server):
+    controller, inbox = smtp_server
+    invoice = portfolio["nl"][1][0]
+    invoice.pdf.save("f-1.pdf", ContentFile(b"%PDF-1.4 factuur"), save=True)
+    ctx, rendered, message = build(
+        portfolio, in_scope, language="nl", thread=thread_headers(parent_message_id="<p@x>")
+    )
+    message.connection = get_connection(
+        "django.core.mail.backends.smtp.EmailBackend",
+        host=controller.hostname,
+        port=controller.port,
+        timeout=5,
+    )
+    assert message.send() == 1
+    (envelope,) = inbox.envelopes
+    assert envelope.rcpt_tos == ["n-200@debtor.example"]
+    received = email.message_from_bytes(envelope.content, policy=policy.default)
+    assert received["Message-ID"] == message.extra_headers["Message-ID"]
+    assert received["Reply-To"] == message.reply_to[0]
+    assert (received["In-Reply-To"], received["References"]) == ("<p@x>", "<p@x>")
+    assert received["Subject"] == rendered.subject
+    plain = received.get_body(("plain",)).get_content()
+    assert [line.rstrip() for line in plain.strip().splitlines()] == rendered.text.splitlines()
+    assert "<table" in received.get_body(("html",)).get_content()
+    (attachment,) = list(received.iter_attachments())
+    assert attachment.get_filename() == f"{invoice.number}.pdf"
+    assert attachment.get_content() == b"%PDF-1.4 factuur"
