@@ -72,14 +72,6 @@ def action_change(*, action: Action, by: Any, channel: str | None = None, tone: 
     if tone is not None and tone not in Tone.values:
         raise HoldInvalid(field="tone", problem=f"{tone!r} is not one of {', '.join(Tone.values)}")
     action = _locked(action, "changed")
-    if channel and channel != action.channel:
-        taken = Action.objects.filter(
-            debtor_id=action.debtor_id, channel=channel, currency=action.currency, run_on=action.run_on
-        ).exists()
-        if taken:
-            raise HoldInvalid(
-                field="channel", problem=f"the debtor has a {channel} action on {action.run_on} already"
-            )
     before = {"channel": action.channel, "tone": action.tone}
     action.channel = channel or action.channel
     action.tone = tone or action.tone

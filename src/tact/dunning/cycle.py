@@ -1,12 +1,11 @@
 """The daily cycle: decide for every debtor of a creditor the right next step on a day.
 
-``cycle_run`` reads the configuration (a handful of queries), runs the plan (one SQL
-statement, ``plan.py``), counts the debtors considered (one more), and then makes one pass
-over the items due today to group them into actions — one per debtor and currency, on the
-channel of the most advanced stage among its items — and to apply the law's interest and
-fee functions where a stage charges them. It appends the actions, the stage history and
-the decisions in three bulk inserts. The number of statements does not depend on the
-number of items or debtors.
+``cycle_run`` reads the configuration (a handful of queries), computes the plan into a
+temporary table (one statement, ``plan.py``), groups the advancing items into actions —
+one per debtor and currency, on the channel of the most advanced stage among its items —
+and appends the actions and the stage history (``grouping.py``), all in SQL. Python
+prices only what stages charge (the law's interest and fee functions, for those groups),
+and counts. The number of statements does not depend on the number of items or debtors.
 
 Idempotent: an item that entered a stage on or after the run day is not considered again
 (so the same day twice, or an earlier day after a later one, sends nothing twice), and a
@@ -33,88 +32,35 @@ from tact.core.money import quantize
 from tact.law.selectors import RateBook, charge_check, fees_for, interest_for, notices_for
 from tact.tenancy.models import COUNTRIES, Creditor
 
-from .appending import append_rows
 from .business_days import holiday_check, is_business_day
-from .models import (
-    Action,
-    ActionStatus,
-    Decision,
-    HoldReason,
-    Policy,
-    PolicyAssignment,
-    Stage,
-    StageHistory,
-    Threshold,
+from .grouping import (
+    RULE_VERSION,
+    GroupCharge,
+    ItemCharge,
+    actions_append,
+    actions_preview,
+    charges_store,
+    groups_count,
 )
-from .plan import AssignmentRule, DueItem, PlanInput, StageRule, debtors_considered_sql, plan_run
+from .listing import action_listing
+from .models import Decision, HoldReason, Policy, PolicyAssignment, Stage, Threshold
+from .plan import (
+    HOLD_PRIORITY,
+    AssignmentRule,
+    DueItem,
+    PlanInput,
+    StageRule,
+    debtors_considered_sql,
+    plan_drop,
+    plan_items,
+    plan_materialize,
+    plan_not_advancing,
+)
 from .policies import LAW_KINDS
 from .presets import policy_presets_install
 
-RULE_VERSION = "cycle/1"
-RULE = (
-    "stage_due: each item's next stage has come (due date plus the stage's offset, on a business day of the "
-    "debtor's country), with enough days since its last contact, no active hold and the debtor's overdue total "
-    "at or above the policy's threshold; one action per debtor and currency a day, on the channel of the most "
-    "advanced stage, listing all its items that advance"
-)
 ZERO = Decimal("0")
 NOMINAL = Decimal("40.00")  # asks the law why no flat compensation is owed, when it grants none
-ACTION_FIELDS = (
-    "creditor_id", "debtor_id", "run_on", "policy_id", "stage_id", "channel", "tone", "template_key", "currency",
-    "item_count", "items", "open_amount", "interest_amount", "fees_amount", "flat_compensation_amount", "status",
-    "needs_approval", "explanation", "note",
-)  # fmt: skip
-HISTORY_FIELDS = ("creditor_id", "invoice_id", "stage_id", "position", "entered_on", "action_id")
-DECISION_FIELDS = (
-    "creditor_id",
-    "subject_type",
-    "subject_id",
-    "reason",
-    "facts",
-    "rule_version",
-    "decided_at",
-)
-
-
-@dataclass
-class PlannedAction:
-    """An action as the cycle decided it, before (or without, in a dry run) being stored."""
-
-    run_on: date
-    debtor_id: int
-    debtor_number: str
-    policy_id: int
-    stage: Stage
-    channel: str
-    currency: str
-    items: list[dict[str, Any]]
-    invoice_ids: list[tuple[int, int, int]]  # (invoice id, stage id, stage position)
-    open_amount: Decimal
-    interest_amount: Decimal
-    fees_amount: Decimal
-    flat_compensation_amount: Decimal
-    status: str
-    explanation: dict[str, Any]
-    id: int | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        """The shape of ``tact actions list``."""
-        return {
-            "id": self.id,
-            "run_on": self.run_on.isoformat(),
-            "debtor": self.debtor_number,
-            "items": [i["number"] for i in self.items],
-            "stage": self.stage.key,
-            "channel": self.channel,
-            "currency": self.currency,
-            "status": str(self.status),
-            "open_amount": str(quantize(self.open_amount, self.currency)),
-            "interest": str(quantize(self.interest_amount, self.currency)),
-            "fees": str(quantize(self.fees_amount, self.currency)),
-            "flat_compensation": str(quantize(self.flat_compensation_amount, self.currency)),
-            "item_details": self.items,
-            "explanation": self.explanation,
-        }
 
 
 def _held_counts() -> Counter:
@@ -133,7 +79,7 @@ class CycleSummary:
     stage asked for that the law refused; the action goes out without them) and
     ``elapsed_s``. The other attributes are for callers: ``items_advancing``,
     ``below_threshold`` (items due whose debtor owes less than the threshold), and
-    ``planned`` (the actions, stored or — in a dry run — not).
+    ``planned`` (in a dry run, the actions it would write, as ``tact actions list`` shows them).
     """
 
     date: date
@@ -151,7 +97,7 @@ class CycleSummary:
     below_threshold: int = 0
     plan_s: float = 0.0
     persist_s: float = 0.0
-    planned: list[PlannedAction] = field(default_factory=list)
+    planned: list[dict[str, Any]] = field(default_factory=list)  # a dry run's actions, as listed
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -186,6 +132,7 @@ class _Config:
     by_position: dict[tuple[int, int], Stage]
     plan: PlanInput
     charges_interest: bool
+    charges_any: bool
     # stage id -> whether an earlier stage of its policy charged the same thing already
     fees_before: dict[int, bool]
     flat_before: dict[int, bool]
@@ -213,10 +160,12 @@ def _load_config(creditor: Creditor, run_on: date) -> _Config:
         fees, flat = seen.get(s.policy_id, (False, False))
         fees_before[s.pk], flat_before[s.pk] = fees, flat
         seen[s.policy_id] = (fees or s.charges_fees, flat or s.charges_flat_compensation)
+    business = tuple(c for c, _ in COUNTRIES if is_business_day(c, run_on))
     plan = PlanInput(
         creditor_id=creditor.pk,
         run_on=run_on,
-        business_countries=tuple(c for c, _ in COUNTRIES if is_business_day(c, run_on)),
+        business_countries=business,
+        rolled_from={c: _rolled_from(c, run_on) for c in business},
         stages=tuple(
             StageRule(
                 s.pk,
@@ -240,14 +189,30 @@ def _load_config(creditor: Creditor, run_on: date) -> _Config:
         by_position={(s.policy_id, s.position): s for s in stages},
         plan=plan,
         charges_interest=any(s.charges_interest for s in stages),
+        charges_any=any(s.charges_interest or s.charges_fees or s.charges_flat_compensation for s in stages),
         fees_before=fees_before,
         flat_before=flat_before,
     )
 
 
+def _rolled_from(country: str, run_on: date) -> tuple[date, ...]:
+    """The days before ``run_on`` that lead to it through weekends and holidays only."""
+    days = []
+    day = run_on - timedelta(days=1)
+    while not is_business_day(country, day) and len(days) < 14:
+        days.append(day)
+        day -= timedelta(days=1)
+    return tuple(days)
+
+
 @lru_cache(maxsize=64)
 def _default_by_calendar(country: str, law_kind: str) -> bool:
     return bool(notices_for(country, law_kind)["default"]["calendar_due_date_suffices"])
+
+
+@lru_cache(maxsize=64)
+def _notices_rule(country: str, law_kind: str) -> str:
+    return notices_for(country, law_kind)["rule"]
 
 
 WHY_NOT = {
@@ -258,44 +223,33 @@ WHY_NOT = {
 }
 
 
-def _passed_over(item: DueItem, wanted: list[str]) -> list[dict[str, str]]:
-    """The channels the stage preferred to the one chosen, and why each could not be used."""
-    passed = []
-    for option in wanted:
-        resolved = item.preferred_channel if option == "preferred" else option
-        if resolved == item.channel:
-            break
-        why = WHY_NOT.get(resolved, f"{resolved} is not a dunning channel")
-        passed.append({"channel": option if option == resolved else f"preferred ({resolved})", "why": why})
-    return passed
+def _rolled_from(country: str, run_on: date) -> tuple[date, ...]:
+    """The days before ``run_on`` that lead to it through weekends and holidays only."""
+    days = []
+    day = run_on - timedelta(days=1)
+    while not is_business_day(country, day) and len(days) < 14:
+        days.append(day)
+        day -= timedelta(days=1)
+    return tuple(days)
+
+
+@lru_cache(maxsize=64)
+def _default_by_calendar(country: str, law_kind: str) -> bool:
+    return bool(notices_for(country, law_kind)["default"]["calendar_due_date_suffices"])
 
 
 def _refusal(charge: str, code: str, message: str, item: str | None = None) -> dict[str, Any]:
     return {"charge": charge, "item": item, "code": code, "message": message}
 
 
-class _Decider:
-    """The one pass over the items due today: group, charge within the law, explain."""
+class _Law:
+    """Prices what a group's stages charge with the law app's functions, and says why."""
 
-    def __init__(self, *, creditor: Creditor, config: _Config, run_on: date, book: RateBook | None) -> None:
-        self.creditor = creditor
+    def __init__(self, *, config: _Config, run_on: date, book: RateBook | None) -> None:
         self.config = config
         self.run_on = run_on
         self.book = book
-        self._rolled: dict[tuple[str, date], bool] = {}
         self._interest: dict[tuple, Any] = {}
-
-    # -- facts ------------------------------------------------------------------------------
-
-    def rolled(self, country: str, scheduled: date) -> bool:
-        """Whether the step's own day was a weekend or holiday and today is the next business day."""
-        key = (country, scheduled)
-        if key not in self._rolled:
-            gap = (self.run_on - scheduled).days
-            self._rolled[key] = 0 < gap <= 7 and not any(
-                is_business_day(country, scheduled + timedelta(days=n)) for n in range(gap)
-            )
-        return self._rolled[key]
 
     def law_facts(self, item: DueItem, policy: Policy) -> dict[str, Any]:
         law_kind = LAW_KINDS[item.kind]
@@ -410,172 +364,69 @@ class _Decider:
 
     # -- one action ---------------------------------------------------------------------------
 
-    def action(self, items: list[DueItem]) -> PlannedAction:
-        config, run_on = self.config, self.run_on
-        lead = max(items, key=lambda i: config.stages[i.stage_id].position)
-        top = config.stages[lead.stage_id]
-        first = lead
-        policy = config.policies[top.policy_id]
-        law_kind = LAW_KINDS[first.kind]
+    def group(self, charged: list[DueItem]) -> GroupCharge:
+        """The charges of one debtor and currency: per-item interest and flat compensation,
+        collection costs on the summed principal, the totals and the law's explanation."""
+        config = self.config
+        first = charged[0]
+        currency = first.currency
+        policy = config.policies[first.policy_id]
         refusals: list[dict[str, Any]] = []
-        rows: list[dict[str, Any]] = []
-        facts_rows: list[dict[str, Any]] = []
         interest_total = flat_total = ZERO
         interest_rule = flat_rule = None
         fee_items: list[DueItem] = []
         fee_facts: list[dict[str, Any]] = []
-        for item in items:
+        priced: list[ItemCharge] = []
+        for item in charged:
             stage = config.stages[item.stage_id]
-            row: dict[str, Any] = {
-                "id": item.id, "number": item.number, "due_on": item.due_on.isoformat(),
-                "days_overdue": (run_on - item.due_on).days, "stage": stage.key,
-                "open_amount": str(quantize(item.open_amount, item.currency)),
-            }  # fmt: skip
-            scheduled = item.due_on + timedelta(days=stage.offset_days)
-            previous = config.by_position.get((item.policy_id, item.cur_pos))
-            fact = {"number": item.number, "to_stage": stage.key, "scheduled_on": scheduled.isoformat()}
-            if previous is not None:
-                fact["from_stage"] = previous.key
-            if item.contacts:
-                fact["previous_contacts"] = item.contacts
-                fact["last_contact_on"] = item.last_on.isoformat() if item.last_on else None
-            if scheduled < run_on and self.rolled(item.country, scheduled):
-                fact["rolled_from_non_business_day"] = True
-            charges = stage.charges_interest or stage.charges_fees or stage.charges_flat_compensation
-            facts = self.law_facts(item, policy) if charges else {}
+            facts = self.law_facts(item, policy)
+            interest = flat = None
             if stage.charges_interest:
                 amount, rule = self.interest(item, facts, refusals)
-                interest_rule = rule or interest_rule
                 interest_total += amount
-                row["interest"] = str(amount)
+                interest_rule = rule or interest_rule
+                interest = str(quantize(amount, currency))
             if stage.charges_flat_compensation and not config.flat_before[stage.pk]:
                 amount, rule = self.flat(item, facts, refusals)
-                flat_rule = rule or flat_rule
                 flat_total += amount
-                row["flat_compensation"] = str(amount)
+                flat_rule = rule or flat_rule
+                flat = str(quantize(amount, currency))
             if stage.charges_fees and not config.fees_before[stage.pk]:
                 fee_items.append(item)
                 fee_facts.append(facts)
-            rows.append(row)
-            facts_rows.append(fact)
+            priced.append(ItemCharge(item.id, interest, flat))
         fees_total, fees_facts = (ZERO, None)
         if fee_items:
             fees_total, fees_facts = self.costs(fee_items, fee_facts, refusals)
-        wanted = top.channels_for(first.kind)
-        channel = first.channel
-        needs_approval = any(config.stages[i.stage_id].needs_approval for i in items)
-        explanation = {
-            "rule": RULE,
-            "rule_version": RULE_VERSION,
-            "policy": {"id": policy.pk, "name": policy.name},
-            "stage": {
-                "key": top.key, "name": top.name, "position": top.position, "offset_days": top.offset_days,
-                "tone": top.tone, "template_key": top.template_key, "needs_approval": top.needs_approval,
-                "is_final_notice": top.is_final_notice, "proposes_handover": top.proposes_handover,
-            },
-            "channel": {"chosen": channel, "wanted": wanted, "passed_over": _passed_over(first, wanted)},
-            "debtor": {"number": first.debtor_number, "country": first.country, "kind": first.kind},
-            "business_day": {"country": first.country, "run_on": run_on.isoformat()},
-            "holds_checked": {"debtor": True, "items": True, "active": 0},
-            "threshold": None if first.minimum is None else {
-                "currency": first.currency, "minimum": str(quantize(first.minimum, first.currency)),
-                "overdue_total": str(quantize(first.overdue_total, first.currency)),
-            },
-            "items": facts_rows,
-            "law": {
-                "country": first.country, "kind": law_kind,
-                "notices": notices_for(first.country, law_kind)["rule"],
-                "interest": None if interest_rule is None else {"rule": interest_rule, "amount": str(interest_total)},
-                "flat_compensation": None if flat_rule is None else {"rule": flat_rule, "amount": str(flat_total)},
-                "fees": fees_facts,
-                "refusals": refusals,
-            },
+        law = {
+            "country": first.country, "kind": LAW_KINDS[first.kind],
+            "interest": None if interest_rule is None else {
+                "rule": interest_rule, "amount": str(quantize(interest_total, currency))},
+            "flat_compensation": None if flat_rule is None else {
+                "rule": flat_rule, "amount": str(quantize(flat_total, currency))},
+            "fees": fees_facts,
+            "refusals": refusals,
         }  # fmt: skip
-        return PlannedAction(
-            run_on=run_on,
-            debtor_id=first.debtor_id,
-            debtor_number=first.debtor_number,
-            policy_id=policy.pk,
-            stage=top,
-            channel=channel,
-            currency=first.currency,
-            items=rows,
-            invoice_ids=[(i.id, i.stage_id, config.stages[i.stage_id].position) for i in items],
-            open_amount=sum((i.open_amount for i in items), ZERO),
-            interest_amount=interest_total,
-            fees_amount=fees_total,
-            flat_compensation_amount=flat_total,
-            status=ActionStatus.AWAITING_APPROVAL if needs_approval else ActionStatus.PLANNED,
-            explanation=explanation,
-        )
-
-    def decide(self, due: list[DueItem], summary: CycleSummary) -> list[PlannedAction]:
-        # One message per debtor and currency a day, listing all its items that advance,
-        # on the channel of the most advanced stage among them.
-        groups: dict[tuple[int, str], list[DueItem]] = {}
-        for item in due:
-            if item.hold is not None:
-                summary.held[item.hold] += 1
-            elif item.below_threshold:
-                summary.below_threshold += 1
-            elif item.channel is None:
-                summary.held[HoldReason.UNREACHABLE] += 1
-            else:
-                groups.setdefault((item.debtor_id, item.currency), []).append(item)
-        planned = [self.action(items) for items in groups.values()]
-        for action in planned:
-            summary.actions += 1
-            summary.items_advancing += len(action.items)
-            summary.by_stage[action.stage.key] += 1
-            summary.by_channel[action.channel] += 1
-            summary.awaiting_approval += action.status == ActionStatus.AWAITING_APPROVAL
-            summary.refused_by_law += len(action.explanation["law"]["refusals"])
-        return planned
+        return GroupCharge(first.debtor_id, currency, interest_total, fees_total, flat_total, law, priced)
 
 
-def _persist(creditor: Creditor, run_on: date, planned: list[PlannedAction]) -> None:
-    c = creditor.pk
-    ids = append_rows(
-        Action,
-        ACTION_FIELDS,
-        [
-            (c, a.debtor_id, run_on, a.policy_id, a.stage.pk, a.channel, a.stage.tone, a.stage.template_key,
-             a.currency, len(a.items), a.items, a.open_amount, a.interest_amount, a.fees_amount,
-             a.flat_compensation_amount, a.status, a.status == ActionStatus.AWAITING_APPROVAL, a.explanation, "")
-            for a in planned
-        ],
-    )  # fmt: skip
-    for action, pk in zip(planned, ids, strict=True):
-        action.id = pk
-    append_rows(
-        StageHistory,
-        HISTORY_FIELDS,
-        [
-            (c, invoice, stage, position, run_on, a.id)
-            for a in planned
-            for invoice, stage, position in a.invoice_ids
-        ],
-    )
-    now = timezone.now()
-    append_rows(
-        Decision,
-        DECISION_FIELDS,
-        [
-            (c, "dunning.action", str(a.id), "action_planned",
-             {"stage": a.stage.key, "channel": a.channel, "items": len(a.items), "status": a.status,
-              "open_amount": str(a.open_amount)}, RULE_VERSION, now)
-            for a in planned
-        ],
-    )  # fmt: skip
+def _charges(law: _Law) -> tuple[list[GroupCharge], int]:
+    """Price the items whose stages charge, per debtor and currency; count the refusals."""
+    charged: dict[tuple[int, str], list[DueItem]] = {}
+    for item in plan_items(advancing=True, charges=True):
+        charged.setdefault((item.debtor_id, item.currency), []).append(item)
+    charges = [law.group(items) for items in charged.values()]
+    return charges, sum(len(c.law["refusals"]) for c in charges)
 
 
 def cycle_run(*, creditor: Creditor, run_on: date, dry_run: bool = False, actor: Any = None) -> CycleSummary:
     """Run the daily cycle for one creditor and day, and say what it decided.
 
-    Writes (unless ``dry_run``) one ``Action`` per debtor and currency, one
-    ``StageHistory`` row per item advancing a stage, one ``Decision`` per action and one
-    audit event; a dry run decides exactly the same and rolls everything back. A creditor
-    without policies gets the presets first.
+    Writes (unless ``dry_run``) one ``Action`` per debtor and currency (the action is the
+    explained decision: rule and facts), one ``StageHistory`` row per item advancing a
+    stage, one ``Decision`` and one audit event for the run. A dry run decides exactly the
+    same, lists the actions it would write in ``summary.planned`` and rolls everything
+    back. A creditor without policies gets the presets first.
 
     Example: an item of 1,190.00 EUR due 2025-03-03 under the customer-centric preset
     enters ``friendly_reminder`` on 2025-03-06 (due date + 3, a Thursday): one e-mail action
@@ -586,25 +437,66 @@ def cycle_run(*, creditor: Creditor, run_on: date, dry_run: bool = False, actor:
     with transaction.atomic(), creditor_scope(creditor):
         # One cycle per creditor at a time (a no-op on SQLite, which has one writer anyway).
         list(Creditor.objects.select_for_update().filter(pk=creditor.pk).values_list("pk"))
+        if connection.vendor == "postgresql":
+            # The plan sorts and hashes a few hundred thousand rows; keep that in memory.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL work_mem = '64MB'")
         config = _load_config(creditor, run_on)
         book = RateBook.load() if config.charges_interest else None
-        due = plan_run(config.plan)
+        plan_materialize(config.plan)
         with connection.cursor() as cursor:
             cursor.execute(*debtors_considered_sql(creditor.pk))
             summary.debtors_considered = cursor.fetchone()[0]
-        decider = _Decider(creditor=creditor, config=config, run_on=run_on, book=book)
-        summary.planned = decider.decide(due, summary)
+        for hold_prio, below, no_channel, count in plan_not_advancing():
+            if hold_prio is not None:
+                summary.held[HOLD_PRIORITY[hold_prio]] += count
+            elif below:
+                summary.below_threshold += count
+            elif no_channel:
+                summary.held[HoldReason.UNREACHABLE.value] += count
+        for stage_id, channel, needs_approval, actions, items in groups_count():
+            summary.actions += actions
+            summary.items_advancing += items
+            summary.by_stage[config.stages[stage_id].key] += actions
+            summary.by_channel[channel] += actions
+            summary.awaiting_approval += actions if needs_approval else 0
+        charges, summary.refused_by_law = (
+            _charges(_Law(config=config, run_on=run_on, book=book)) if config.charges_any else ([], 0)
+        )
+        charges_store(charges)
         summary.plan_s = time.perf_counter() - started
+        now = timezone.now()
         if dry_run:
+            summary.planned = [
+                action_listing(
+                    id=None,
+                    run_on=run_on,
+                    debtor_number=row["debtor_number"],
+                    stage_key=config.stages[row["stage_id"]].key,
+                    channel=row["channel"],
+                    currency=row["currency"],
+                    status=row["status"],
+                    open_amount=row["open_amount"],
+                    interest_amount=row["interest_amount"],
+                    fees_amount=row["fees_amount"],
+                    flat_compensation_amount=row["flat_compensation_amount"],
+                    items=row["items"],
+                    explanation=row["explanation"],
+                )  # fmt: skip
+                for row in actions_preview(config.plan, creditor_id=creditor.pk, now=now)
+            ]
             transaction.set_rollback(True)
         else:
             began = time.perf_counter()
-            _persist(creditor, run_on, summary.planned)
-            audit_record(
-                creditor=creditor, actor=actor, action="cycle_run", subject=creditor,
-                facts={**summary.as_dict(), "items_advancing": summary.items_advancing,
-                       "below_threshold": summary.below_threshold},
+            actions_append(config.plan, creditor_id=creditor.pk, now=now)
+            plan_drop()
+            facts = {**summary.as_dict(), "items_advancing": summary.items_advancing,
+                     "below_threshold": summary.below_threshold}  # fmt: skip
+            Decision.objects.create(
+                creditor=creditor, subject_type="dunning.cycle", subject_id=run_on.isoformat(), reason="cycle_run",
+                facts=facts, rule_version=RULE_VERSION, decided_at=now,
             )  # fmt: skip
+            audit_record(creditor=creditor, actor=actor, action="cycle_run", subject=creditor, facts=facts)
             summary.persist_s = time.perf_counter() - began
     summary.elapsed_s = time.perf_counter() - started
     return summary

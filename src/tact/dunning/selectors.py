@@ -7,10 +7,10 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from tact.core.money import quantize
 from tact.ledger.models import Debtor
 
-from .cycle import CycleSummary, PlannedAction
+from .cycle import CycleSummary
+from .listing import RULES, action_listing, channel_reasons
 from .models import Action, ActionStatus, Hold, Policy, PolicyAssignment, Stage
 from .policies import StageSpec, policy_scopes, stage_spec_of
 
@@ -30,24 +30,13 @@ def approval_queue() -> QuerySet[Action]:
 
 
 def action_as_dict(action: Action) -> dict[str, Any]:
-    """An action as ``tact actions list`` prints it (and as ``PlannedAction.as_dict``)."""
-    currency = action.currency
-    return {
-        "id": action.pk,
-        "run_on": action.run_on.isoformat(),
-        "debtor": action.debtor.number,
-        "items": [i["number"] for i in action.items],
-        "stage": action.stage.key,
-        "channel": action.channel,
-        "currency": currency,
-        "status": action.status,
-        "open_amount": str(quantize(action.open_amount, currency)),
-        "interest": str(quantize(action.interest_amount, currency)),
-        "fees": str(quantize(action.fees_amount, currency)),
-        "flat_compensation": str(quantize(action.flat_compensation_amount, currency)),
-        "item_details": action.items,
-        "explanation": action.explanation,
-    }
+    """An action as ``tact actions list`` prints it (the same shape as a dry run's plan)."""
+    return action_listing(
+        id=action.pk, run_on=action.run_on, debtor_number=action.debtor.number, stage_key=action.stage.key,
+        channel=action.channel, currency=action.currency, status=action.status, open_amount=action.open_amount,
+        interest_amount=action.interest_amount, fees_amount=action.fees_amount,
+        flat_compensation_amount=action.flat_compensation_amount, items=action.items, explanation=action.explanation,
+    )  # fmt: skip
 
 
 def holds_active(*, debtor: Debtor, on: date) -> QuerySet[Hold]:
@@ -82,8 +71,9 @@ def policies_list() -> list[dict[str, Any]]:
 
 
 __all__ = [
+    "RULES",
     "CycleSummary",
-    "PlannedAction",
+    "channel_reasons",
     "StageSpec",
     "action_as_dict",
     "actions_for_day",

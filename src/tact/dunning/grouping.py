@@ -1,0 +1,290 @@
+"""From the plan to actions, in SQL: group the advancing items of each debtor and currency,
+build each action's items and explanation, append the actions and the stage history.
+
+Python only prices what the law charges, for the items whose stages charge anything; the
+amounts reach SQL through a temporary table (``dunning_charge_tmp``) that the grouping
+joins. On PostgreSQL actions and history go in one statement (the history takes the new
+actions' ids from ``RETURNING``); SQLite, which has no data-modifying CTE, needs two.
+Statements per run are fixed; none is repeated per item or per debtor.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from django.db import connection
+
+from . import dialect as d
+from .plan import TEMP, PlanInput
+
+CHARGES = "dunning_charge_tmp"
+RULE_CODE = "stage_due"
+RULE_VERSION = "cycle/1"
+ACTION_COLUMNS = (
+    "creditor_id", "debtor_id", "run_on", "policy_id", "stage_id", "channel", "tone", "template_key", "currency",
+    "item_count", "items", "open_amount", "interest_amount", "fees_amount", "flat_compensation_amount", "status",
+    "needs_approval", "explanation", "note", "created_at", "updated_at",
+)  # fmt: skip
+
+
+# --- charges ----------------------------------------------------------------------------------
+
+
+class ItemCharge(NamedTuple):
+    invoice_id: int
+    interest: str | None  # amounts as the items' JSON shows them; None: not charged here
+    flat_compensation: str | None
+
+
+class GroupCharge(NamedTuple):
+    """What the law lets one action charge, and why."""
+
+    debtor_id: int
+    currency: str
+    interest: Decimal
+    fees: Decimal
+    flat_compensation: Decimal
+    law: dict[str, Any]  # the explanation's "law" member
+    items: list[ItemCharge]
+
+
+def charges_store(charges: Iterable[GroupCharge]) -> None:
+    """Hand the law's amounts to SQL in one statement (an empty list too: fixed statements).
+    Group rows have no invoice; item rows have no debtor."""
+    rows: list[list[Any]] = []
+    for c in charges:
+        rows.append([c.debtor_id, c.currency, None, str(c.interest), str(c.fees), str(c.flat_compensation),
+                     None, None, json.dumps(c.law, ensure_ascii=False)])  # fmt: skip
+        rows.extend(
+            [None, None, i.invoice_id, None, None, None, i.interest, i.flat_compensation, None]
+            for i in c.items
+        )
+    payload = json.dumps(rows, ensure_ascii=False)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {CHARGES} (debtor_id bigint, currency varchar(3), invoice_id bigint,"
+            " interest numeric(18, 4), fees numeric(18, 4), flat numeric(18, 4), interest_text text, flat_text text,"
+            " law text)"
+        )
+        if d.is_pg():
+            cursor.execute(
+                f"INSERT INTO {CHARGES} SELECT (x->>0)::bigint, x->>1, (x->>2)::bigint, (x->>3)::numeric,"
+                " (x->>4)::numeric, (x->>5)::numeric, x->>6, x->>7, x->>8 FROM jsonb_array_elements(%s::jsonb) x",
+                [payload],
+            )
+        else:
+            cursor.execute(
+                f"INSERT INTO {CHARGES} SELECT "
+                + ", ".join(f"json_extract(value, '$[{i}]')" for i in range(9))
+                + " FROM json_each(%s)",
+                [payload],
+            )
+
+
+# --- grouping ---------------------------------------------------------------------------------
+
+
+def _adv(sql: d.Sql, *, with_charges: bool) -> None:
+    """CTE ``adv``: the advancing items with their stage, previous stage and the lead (most
+    advanced) position of their debtor and currency.
+
+    ``advancing <> 0`` rather than ``= 1``: the plan table has no statistics (analyzing it
+    costs more than it saves), and the planner's default guess for ``<>`` — nearly all rows
+    — is the right one here."""
+    sql.add(
+        " adv AS (SELECT t.*, s.key AS stage_key, s.offset_days, ps.key AS from_stage,"
+        " MAX(t.position) OVER (PARTITION BY t.debtor_id, t.currency) AS top"
+        + (", ic.interest_text, ic.flat_text" if with_charges else "")
+        + f" FROM {TEMP} t JOIN dunning_stage s ON s.id = t.stage_id"
+        " LEFT JOIN dunning_stage ps ON ps.policy_id = t.policy_id AND ps.position = t.cur_pos"
+        + (f" LEFT JOIN {CHARGES} ic ON ic.invoice_id = t.id" if with_charges else "")
+        + " WHERE t.advancing <> 0)"
+    )
+
+
+GROUP_COLUMNS = (
+    " a.debtor_id, a.currency, MAX(a.debtor_number) AS debtor_number, MAX(a.kind) AS kind,"
+    " MAX(a.country) AS country, MAX(a.preferred_channel) AS preferred_channel,"
+    " MAX(CASE WHEN a.position = a.top THEN a.stage_id END) AS stage_id,"
+    " MAX(CASE WHEN a.position = a.top THEN a.channel END) AS channel,"
+    " COUNT(*) AS item_count, SUM(a.open_amount) AS open_amount,"
+    " MAX(CASE WHEN a.needs_approval THEN 1 ELSE 0 END) AS needs_approval, MAX(a.minimum) AS minimum,"
+    " MAX(a.overdue_total) AS overdue_total, MAX(a.has_email) AS has_email, MAX(a.has_phone) AS has_phone,"
+    " MAX(a.has_address) AS has_address"
+)
+
+
+def groups_count() -> list[tuple[int, str, int, int, int]]:
+    """(stage id, channel, needs approval, actions, items) over the actions of the day."""
+    sql = d.Sql().add("WITH")
+    _adv(sql, with_charges=False)
+    sql.add(
+        f", g AS (SELECT {GROUP_COLUMNS} FROM adv a GROUP BY a.debtor_id, a.currency)"
+        " SELECT stage_id, channel, needs_approval, COUNT(*), CAST(SUM(item_count) AS INTEGER) FROM g"
+        " GROUP BY stage_id, channel, needs_approval"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql.text(), sql.params)
+        return cursor.fetchall()
+
+
+def _item_json(plan: PlanInput, src: str) -> d.Sql:
+    """One JSON object per advancing item (``src`` aliases ``adv``); null members dropped."""
+    scheduled = d.add_days(f"{src}.due_on", f"{src}.offset_days")
+    days = d.Sql()
+    d.days_since(days, plan.run_on, f"{src}.due_on")
+    rolled = [(country, day) for country, days_ in plan.rolled_from.items() for day in days_]
+    rolled_expr = " OR ".join(f"({src}.country = %s AND {scheduled} = %s)" for _ in rolled)
+    rolled_params = [v for country, day in rolled for v in (country, d.day(day))]
+    pairs = [
+        ("id", f"{src}.id"),
+        ("number", f"{src}.number"),
+        ("due_on", f"{src}.due_on"),
+        ("days_overdue", days.text()),
+        ("stage", f"{src}.stage_key"),
+        ("scheduled_on", scheduled),
+        ("open_amount", d.money_text(f"{src}.open_amount", f"{src}.currency")),
+    ]
+    optional = [
+        (f"{src}.contacts > 0", [("from_stage", f"{src}.from_stage"), ("previous_contacts", f"{src}.contacts"),
+                                 ("last_contact_on", f"{src}.last_on")]),
+        (f"({src}.interest_text IS NOT NULL OR {src}.flat_text IS NOT NULL)",
+         [("interest", f"{src}.interest_text"), ("flat_compensation", f"{src}.flat_text")]),
+    ]  # fmt: skip
+    if rolled:
+        optional.append((rolled_expr, [("rolled_from_non_business_day", d.json_true())]))
+    # Parameters in textual order: the days in the base object, then the rolled condition.
+    return d.Sql().add(d.json_object(pairs, optional=optional), *days.params, *rolled_params)
+
+
+def _explanation() -> str:
+    law_kind = "CASE WHEN g.kind = 'consumer' THEN 'b2c' ELSE 'b2b' END"
+    length = "jsonb_array_length" if d.is_pg() else "json_array_length"
+    wanted = f"CASE WHEN g.kind = 'consumer' AND {length}(s.consumer_channels) > 0 THEN s.consumer_channels ELSE s.channels END"
+    threshold = d.json_object(
+        [
+            ("minimum", d.money_text("g.minimum", "g.currency")),
+            ("overdue_total", d.money_text("g.overdue_total", "g.currency")),
+        ]
+    )
+    reachable = d.json_object(
+        [
+            ("email", d.json_bool("g.has_email = 1")),
+            ("phone", d.json_bool("g.has_phone = 1")),
+            ("address", d.json_bool("g.has_address = 1")),
+        ]
+    )
+    law = d.json_object([("country", "g.country"), ("kind", law_kind)])
+    stored_law = "ch.law::jsonb" if d.is_pg() else "ch.law"
+    return d.json_object(
+        [
+            ("rule", f"'{RULE_CODE}'"),
+            ("rule_version", f"'{RULE_VERSION}'"),
+            ("policy_id", "s.policy_id"),
+            (
+                "stage",
+                d.json_object(
+                    [("key", "s.key"), ("position", "s.position"), ("offset_days", "s.offset_days")]
+                ),
+            ),
+            (
+                "channel",
+                d.json_object(
+                    [
+                        ("chosen", "g.channel"),
+                        ("wanted", d.json_value(wanted)),
+                        ("preferred", "g.preferred_channel"),
+                        ("reachable", reachable),
+                    ]
+                ),
+            ),
+            ("holds_checked", "'none_active'"),
+            ("threshold", d.json_value(f"CASE WHEN g.minimum IS NULL THEN NULL ELSE {threshold} END")),
+            ("law", d.json_value(f"COALESCE({stored_law}, {law})")),
+        ]
+    )
+
+
+def _actions_select(plan: PlanInput, *, creditor_id: int, now: Any) -> d.Sql:
+    """CTEs ``adv`` and ``g`` and the SELECT of the day's actions: ACTION_COLUMNS, then the
+    debtor's number (for a dry run's listing)."""
+    sql = d.Sql().add("WITH")
+    _adv(sql, with_charges=True)
+    sql.add(f", g AS (SELECT {GROUP_COLUMNS}, ")
+    if d.is_pg():
+        item = _item_json(plan, "a")
+        sql.add(f"jsonb_agg({item.text()} ORDER BY a.id) AS items", *item.params)
+    else:
+        # SQLite's json_group_array keeps no order of its own: aggregate an ordered subquery.
+        item = _item_json(plan, "b")
+        sql.add(
+            f"(SELECT json_group_array(json(x)) FROM (SELECT {item.text()} AS x FROM adv b"
+            " WHERE b.debtor_id = a.debtor_id AND b.currency = a.currency ORDER BY b.id)) AS items",
+            *item.params,
+        )
+    sql.add(" FROM adv a GROUP BY a.debtor_id, a.currency)")
+    sql.add(
+        " SELECT %s, g.debtor_id, %s, s.policy_id, g.stage_id, g.channel, s.tone, s.template_key, g.currency,"
+        " g.item_count, g.items, g.open_amount, COALESCE(ch.interest, 0), COALESCE(ch.fees, 0), COALESCE(ch.flat, 0),"
+        " CASE WHEN g.needs_approval = 1 THEN 'awaiting_approval' ELSE 'planned' END,"
+        f" {d.boolean('g.needs_approval = 1')}, {_explanation()}, '', %s, %s, g.debtor_number"
+        " FROM g JOIN dunning_stage s ON s.id = g.stage_id"
+        f" LEFT JOIN {CHARGES} ch ON ch.debtor_id = g.debtor_id AND ch.currency = g.currency"
+        " AND ch.invoice_id IS NULL",
+        creditor_id,
+        d.day(plan.run_on),
+        d.stamp(now),
+        d.stamp(now),
+    )
+    return sql
+
+
+def actions_append(plan: PlanInput, *, creditor_id: int, now: Any) -> None:
+    """Append the day's actions and the stage history of their items."""
+    select = _actions_select(plan, creditor_id=creditor_id, now=now)
+    # The debtor's number (the select's last column) is for listings only.
+    body = select.text().replace(", g.debtor_number FROM g", " FROM g", 1)
+    insert = f"INSERT INTO dunning_action ({', '.join(ACTION_COLUMNS)})"
+    history = "INSERT INTO dunning_stagehistory (creditor_id, invoice_id, stage_id, position, entered_on, action_id, created_at)"
+    with connection.cursor() as cursor:
+        if d.is_pg():
+            # One statement: the history joins the new actions as RETURNING gives them.
+            head, select_part = body.split(" SELECT %s, g.debtor_id", 1)
+            cursor.execute(
+                f"{head}, ins AS ({insert} SELECT %s, g.debtor_id{select_part} RETURNING id, debtor_id, currency)"
+                f" {history} SELECT %s, t.id, t.stage_id, t.position, %s, ins.id, %s FROM {TEMP} t"
+                " JOIN ins ON ins.debtor_id = t.debtor_id AND ins.currency = t.currency WHERE t.advancing <> 0",
+                [*select.params, creditor_id, d.day(plan.run_on), d.stamp(now)],
+            )
+            return
+        cursor.execute(f"{insert} {body}", select.params)
+        cursor.execute(
+            f"{history} SELECT %s, t.id, t.stage_id, t.position, %s, a.id, %s FROM {TEMP} t"
+            " JOIN dunning_action a ON a.creditor_id = %s AND a.debtor_id = t.debtor_id AND a.currency = t.currency"
+            " AND a.run_on = %s WHERE t.advancing <> 0",
+            [creditor_id, d.day(plan.run_on), d.stamp(now), creditor_id, d.day(plan.run_on)],
+        )
+
+
+def actions_preview(plan: PlanInput, *, creditor_id: int, now: Any) -> list[dict[str, Any]]:
+    """The rows ``actions_append`` would write, as dicts by column (plus ``debtor_number``)."""
+    select = _actions_select(plan, creditor_id=creditor_id, now=now)
+    with connection.cursor() as cursor:
+        cursor.execute(select.text() + " ORDER BY g.debtor_id, g.currency", select.params)
+        rows = cursor.fetchall()
+    names = [*ACTION_COLUMNS, "debtor_number"]
+    result = []
+    for row in rows:
+        values = dict(zip(names, row, strict=True))
+        for key in ("items", "explanation"):
+            if isinstance(values[key], str):
+                values[key] = json.loads(values[key])
+        for key in ("open_amount", "interest_amount", "fees_amount", "flat_compensation_amount"):
+            values[key] = d.amount(values[key])
+        values["run_on"] = d.as_date(values["run_on"])
+        values["needs_approval"] = bool(values["needs_approval"])
+        result.append(values)
+    return result
