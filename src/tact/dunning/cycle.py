@@ -210,34 +210,6 @@ def _default_by_calendar(country: str, law_kind: str) -> bool:
     return bool(notices_for(country, law_kind)["default"]["calendar_due_date_suffices"])
 
 
-@lru_cache(maxsize=64)
-def _notices_rule(country: str, law_kind: str) -> str:
-    return notices_for(country, law_kind)["rule"]
-
-
-WHY_NOT = {
-    "email": "no e-mail address that has not bounced",
-    "letter": "no postal address",
-    "sms": "no phone number",
-    "phone": "no phone number",
-}
-
-
-def _rolled_from(country: str, run_on: date) -> tuple[date, ...]:
-    """The days before ``run_on`` that lead to it through weekends and holidays only."""
-    days = []
-    day = run_on - timedelta(days=1)
-    while not is_business_day(country, day) and len(days) < 14:
-        days.append(day)
-        day -= timedelta(days=1)
-    return tuple(days)
-
-
-@lru_cache(maxsize=64)
-def _default_by_calendar(country: str, law_kind: str) -> bool:
-    return bool(notices_for(country, law_kind)["default"]["calendar_due_date_suffices"])
-
-
 def _refusal(charge: str, code: str, message: str, item: str | None = None) -> dict[str, Any]:
     return {"charge": charge, "item": item, "code": code, "message": message}
 
