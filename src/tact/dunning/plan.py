@@ -277,8 +277,8 @@ def plan_sql(plan: PlanInput) -> tuple[str, list[Any]]:
     sql.add(
         " hist AS (SELECT h.invoice_id, MAX(h.position) AS cur_pos, MAX(h.entered_on) AS last_on,"
         " COUNT(*) AS contacts, SUM(CASE WHEN s.offset_days > 0 THEN 1 ELSE 0 END) AS reminders"
-        " FROM dunning_stagehistory h JOIN dunning_stage s ON s.id = h.stage_id"
-        " WHERE h.creditor_id = %s AND h.invoice_id IN (SELECT id FROM open_items) GROUP BY h.invoice_id),",
+        " FROM dunning_stagehistory h JOIN open_items oi ON oi.id = h.invoice_id JOIN dunning_stage s ON s.id = h.stage_id"
+        " WHERE h.creditor_id = %s GROUP BY h.invoice_id),",
         c,
     )
     sql.add(" items AS (SELECT o.*, d.number AS debtor_number, d.kind, d.country, d.preferred_channel, ")
