@@ -30,6 +30,7 @@ demo: setup
 	$(TACT) migrate --no-input -v0
 	$(TACT) collectstatic --no-input -v0
 	$(TACT) demo --creditor demo --reset
+	$(TACT) cycle --creditor demo --date $$(date +%F)
 	@echo ""
 	@echo "tact is running on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
 	.venv/bin/gunicorn tact.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile - --log-level warning
@@ -40,12 +41,16 @@ serve: setup
 	$(TACT) collectstatic --no-input -v0
 	.venv/bin/gunicorn tact.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile - --log-level warning
 
+## chromium: Debian's chromium (browser tests) and poppler-utils (the letter tests read PDFs back)
 chromium:
-	@if [ -x /usr/bin/chromium ]; then :; \
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "installing Debian's chromium"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	else echo "chromium is missing: install Debian's chromium package (browser tests will be skipped, or fail under CI=true)"; fi
+		echo "installing Debian's$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else echo "missing:$$missing (install the Debian packages; their tests are skipped, or fail under CI=true)"; fi
 
 ## test: install the test dependencies and Chromium, then run the whole suite
 test: setup-test chromium

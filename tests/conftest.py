@@ -1,6 +1,6 @@
 """Shared fixtures: the database check, two creditors with data, a real Chromium.
 
-Under CI=true a run without PostgreSQL or without Chromium fails; it never skips silently.
+Under CI=true a run without PostgreSQL, Chromium or poppler-utils fails; it never skips silently.
 """
 
 from __future__ import annotations
@@ -46,6 +46,11 @@ def pytest_sessionstart(session):
             pytest.exit(f"CI=true needs PostgreSQL (DATABASE_URL), got {engine}", returncode=3)
         if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
             pytest.exit(f"CI=true needs Chromium at {CHROMIUM}", returncode=3)
+        missing = [tool for tool in ("pdftotext", "pdftoppm") if not shutil.which(tool)]
+        if missing:
+            pytest.exit(
+                f"CI=true needs poppler-utils ({', '.join(missing)}) to read letters back", returncode=3
+            )
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -163,6 +164,18 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "tact <noreply@tact.lo
 if os.environ.get("EMAIL_FILE_PATH"):
     EMAIL_FILE_PATH = os.environ["EMAIL_FILE_PATH"]
 
+# Messaging: where links in messages point, where replies go, which SMS provider sends.
+TACT_PORTAL_BASE_URL = os.environ.get("TACT_PORTAL_BASE_URL", "http://127.0.0.1:8000/p/")
+TACT_SHORT_LINK_BASE_URL = os.environ.get("TACT_SHORT_LINK_BASE_URL", "")
+TACT_REPLY_TO_DOMAIN = os.environ.get("TACT_REPLY_TO_DOMAIN", "reply.tact.localhost")
+TACT_MESSAGE_ID_DOMAIN = os.environ.get("TACT_MESSAGE_ID_DOMAIN", "tact.localhost")
+TACT_SMS_PROVIDER = os.environ.get("TACT_SMS_PROVIDER", "log")  # "log" (offline) or "twilio"
+TACT_TWILIO_ACCOUNT_SID = os.environ.get("TACT_TWILIO_ACCOUNT_SID", "")
+TACT_TWILIO_AUTH_TOKEN = os.environ.get("TACT_TWILIO_AUTH_TOKEN", "")
+TACT_TWILIO_MESSAGING_SERVICE_SID = os.environ.get("TACT_TWILIO_MESSAGING_SERVICE_SID", "")
+TACT_TWILIO_BASE_URL = os.environ.get("TACT_TWILIO_BASE_URL", "https://api.twilio.com")
+TACT_PRINT_DROP_DIR = os.environ.get("TACT_PRINT_DROP_DIR") or None
+
 # Celery: a broker when configured, else every task runs inline in the caller.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
@@ -171,6 +184,14 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", None)
+# `celery -A tact beat` starts the day: the cycle at 05:30 (each creditor's own date).
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "daily-cycle": {
+        "task": "tact.dunning.tasks.cycle_run_all_task",
+        "schedule": crontab(hour=5, minute=30),
+    },
+}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
@@ -192,5 +213,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "django.server": {"level": "INFO"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
