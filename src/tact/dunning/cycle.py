@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -30,6 +30,7 @@ from tact.core.errors import ValidationFailed
 from tact.core.jobs import creditor_scope
 from tact.core.money import quantize
 from tact.law.selectors import RateBook, charge_check, fees_for, interest_for, notices_for
+from tact.ledger.models import Debtor
 from tact.tenancy.models import COUNTRIES, Creditor
 
 from .business_days import holiday_check, is_business_day
@@ -78,8 +79,10 @@ class CycleSummary:
     ``awaiting_approval`` (actions a person must approve), ``refused_by_law`` (charges a
     stage asked for that the law refused; the action goes out without them) and
     ``elapsed_s``. The other attributes are for callers: ``items_advancing``,
-    ``below_threshold`` (items due whose debtor owes less than the threshold), and
-    ``planned`` (in a dry run, the actions it would write, as ``tact actions list`` shows them).
+    ``below_threshold`` (items due whose debtor owes less than the threshold),
+    ``planned`` (in a dry run, the actions it would write, as ``tact actions list`` shows them)
+    and ``due_items`` (in a dry run for one debtor, every plan row: its items due for a
+    stage, held or not).
     """
 
     date: date
@@ -98,6 +101,7 @@ class CycleSummary:
     plan_s: float = 0.0
     persist_s: float = 0.0
     planned: list[dict[str, Any]] = field(default_factory=list)  # a dry run's actions, as listed
+    due_items: list[DueItem] = field(default_factory=list)  # a one-debtor dry run's plan rows
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -391,7 +395,15 @@ def _charges(law: _Law) -> tuple[list[GroupCharge], int]:
     return charges, sum(len(c.law["refusals"]) for c in charges)
 
 
-def cycle_run(*, creditor: Creditor, run_on: date, dry_run: bool = False, actor: Any = None) -> CycleSummary:
+def cycle_run(
+    *,
+    creditor: Creditor,
+    run_on: date,
+    dry_run: bool = False,
+    actor: Any = None,
+    debtor: Debtor | None = None,
+    policy: Policy | None = None,
+) -> CycleSummary:
     """Run the daily cycle for one creditor and day, and say what it decided.
 
     Writes (unless ``dry_run``) one ``Action`` per debtor and currency (the action is the
@@ -400,10 +412,15 @@ def cycle_run(*, creditor: Creditor, run_on: date, dry_run: bool = False, actor:
     same, lists the actions it would write in ``summary.planned`` and rolls everything
     back. A creditor without policies gets the presets first.
 
+    ``debtor`` and ``policy`` (dry runs only: the simulation) restrict the plan to one
+    debtor and put it under the given policy instead of the one assigned to it.
+
     Example: an item of 1,190.00 EUR due 2025-03-03 under the customer-centric preset
     enters ``friendly_reminder`` on 2025-03-06 (due date + 3, a Thursday): one e-mail action
     listing it, explained as ``stage_due`` with the facts used.
     """
+    if (debtor is not None or policy is not None) and not dry_run:
+        raise ValueError("a cycle for one debtor or under another policy can only be a dry run")
     started = time.perf_counter()
     summary = CycleSummary(date=run_on, creditor=creditor.slug, dry_run=dry_run)
     with transaction.atomic(), creditor_scope(creditor):
@@ -414,10 +431,16 @@ def cycle_run(*, creditor: Creditor, run_on: date, dry_run: bool = False, actor:
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL work_mem = '64MB'")
         config = _load_config(creditor, run_on)
+        if debtor is not None or policy is not None:
+            config.plan = replace(
+                config.plan,
+                debtor_id=debtor.pk if debtor is not None else None,
+                policy_id=policy.pk if policy is not None else None,
+            )
         book = RateBook.load() if config.charges_interest else None
         plan_materialize(config.plan)
         with connection.cursor() as cursor:
-            cursor.execute(*debtors_considered_sql(creditor.pk))
+            cursor.execute(*debtors_considered_sql(creditor.pk, debtor_id=config.plan.debtor_id))
             summary.debtors_considered = cursor.fetchone()[0]
         for hold_prio, below, no_channel, count in plan_not_advancing():
             if hold_prio is not None:
@@ -439,6 +462,8 @@ def cycle_run(*, creditor: Creditor, run_on: date, dry_run: bool = False, actor:
         summary.plan_s = time.perf_counter() - started
         now = timezone.now()
         if dry_run:
+            if debtor is not None:
+                summary.due_items = plan_items()
             summary.planned = [
                 action_listing(
                     id=None,

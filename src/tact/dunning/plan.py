@@ -90,6 +90,9 @@ class PlanInput:
     # per country, the days before run_on from which only weekends and holidays lead to it:
     # a step scheduled on one of them went out today because its own day was no business day
     rolled_from: dict[str, tuple[date, ...]]
+    # A simulation (``simulation.debtor_simulate``): plan one debtor only, under this policy.
+    debtor_id: int | None = None
+    policy_id: int | None = None
 
 
 class DueItem(NamedTuple):
@@ -137,6 +140,9 @@ def _segment_match(sql: Sql, segment: str) -> None:
 
 
 def _policy_expr(sql: Sql, plan: PlanInput) -> None:
+    if plan.policy_id is not None:
+        sql.add(str(int(plan.policy_id)))
+        return
     sql.add("COALESCE(p.policy_id")
     rules = sorted(plan.assignments, key=lambda a: (-a.specificity, a.id))
     if rules:
@@ -267,12 +273,15 @@ def plan_sql(plan: PlanInput) -> tuple[str, list[Any]]:
         " SUM(CASE WHEN i.due_on < %s THEN i.open_amount ELSE 0 END)"
         " OVER (PARTITION BY i.debtor_id, i.currency) AS overdue_total"
         " FROM ledger_invoice i WHERE i.creditor_id = %s AND i.kind = 'invoice' AND i.open_amount > 0"
-        " AND i.due_on <= %s),",
+        " AND i.due_on <= %s",
         run_on,
         c,
         # No item due later than this reaches even the earliest stage.
         day(plan.run_on - timedelta(days=earliest)),
     )
+    if plan.debtor_id is not None:
+        sql.add(" AND i.debtor_id = %s", plan.debtor_id)
+    sql.add("),")
     # The history of the items that are open: a paid item's history is never read again.
     sql.add(
         " hist AS (SELECT h.invoice_id, MAX(h.position) AS cur_pos, MAX(h.entered_on) AS last_on,"
@@ -423,9 +432,11 @@ def plan_not_advancing() -> list[tuple[int | None, int, int, int]]:
         return cursor.fetchall()
 
 
-def debtors_considered_sql(creditor_id: int) -> tuple[str, list[Any]]:
-    return (
+def debtors_considered_sql(creditor_id: int, *, debtor_id: int | None = None) -> tuple[str, list[Any]]:
+    text = (
         "SELECT COUNT(DISTINCT debtor_id) FROM ledger_invoice WHERE creditor_id = %s AND kind = 'invoice'"
-        " AND open_amount > 0",
-        [creditor_id],
+        " AND open_amount > 0"
     )
+    if debtor_id is None:
+        return text, [creditor_id]
+    return text + " AND debtor_id = %s", [creditor_id, debtor_id]
