@@ -1,0 +1,575 @@
+"""The sender: queue the day's actions, claim messages, apply the contact rules, render,
+hand over on the channel, record the outcome; retry, fall back, or hold the debtor.
+
+Rendering happens at send time, once: the first attempt renders and stores subject, text,
+HTML, the template version and (for e-mail) our Message-ID in the same write that moves
+the message to ``sending``; a retry, or a restart after a crash, sends exactly those words
+under the same Message-ID. Queueing stays one SQL statement for any number of actions,
+and a message waiting behind a contact rule is rendered with the facts of the day it goes
+(an item paid in the meantime is left out; when nothing is left, the message is cancelled).
+
+Exactly-once, step by step (README, "Reliability"):
+
+1. claim (lease, fenced by the sender's name) — commit;
+2. render and move to ``sending`` — commit;
+3. SMTP: connect, MAIL, RCPT, DATA, the message's data; then ``data_end_at`` — commit
+   (only while the claim holds); then the end-of-data dot; the ``250`` reply;
+4. ``sent``, the action marked sent and its charges booked — one commit.
+
+A sender killed before 3's commit leaves a message the next sender sends again (the
+server dropped the unfinished transaction); killed after it, the message is *in doubt*:
+the next sender records it as sent (presumed) with an ``in_doubt`` event and does not
+send it again.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from tact.core import clock
+from tact.core.errors import TactError
+from tact.core.jobs import all_creditors, creditor_scope
+from tact.dunning.models import Action, ActionStatus, HoldReason
+from tact.ledger.models import Contact, ContactStatus, Invoice
+from tact.tenancy.models import Creditor
+
+from .channels.email import email_build, message_id_make
+from .channels.letter import letter_pdf
+from .channels.phone import call_script
+from .channels.sms import sms_clean, sms_provider
+from .contact_rules import Rules, channel_order, consent_check, consents_of, contact_check, rules_for
+from .context import MessageContext, message_context
+from .errors import (
+    AddressUnusable,
+    ContextIncomplete,
+    ProviderError,
+    TemplateInvalid,
+    TemplateNotFound,
+    ToneRefused,
+)
+from .models import Message, MessageChannel, MessageStatus
+from .outbox import LEASE, MAX_ATTEMPTS, Claim, backoff, event_add, outbox_claim, outbox_queue, worker_name
+from .rendering import Rendered
+from .services import template_render
+from .smtp import MailSession
+
+log = logging.getLogger(__name__)
+
+BATCH = 50
+RENDER_RETRY = timedelta(hours=1)
+READY = (ActionStatus.PLANNED, ActionStatus.APPROVED)
+HANDED_OVER_ELSEWHERE = frozenset({MessageChannel.LETTER, MessageChannel.PHONE, "portal"})
+
+
+class LeaseLost(Exception):
+    """Another sender took this message over: stop before handing it over."""
+
+
+@dataclass
+class SendReport:
+    """``as_dict()`` is the contract of ``tact outbox send --json``: ``sent``, ``failed``
+    (moved to failed: a permanent error or retries used up; a fallback follows where the
+    stage has another channel), ``retried`` (a transient error; tried again later),
+    ``skipped`` (held back by a contact rule; waits queued), and ``queued`` (messages made
+    from ready actions first), ``cancelled``, ``fallbacks``, ``unreachable`` (holds
+    placed), ``waiting`` (a template error; waits for the text to be fixed),
+    ``in_doubt`` (found handed over by a sender that died; recorded as sent),
+    ``recovered`` (found unsent in a dead sender's hands; sent again), ``held`` (per rule)
+    and ``errors`` (the first 20: message, channel, code, detail)."""
+
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    skipped: int = 0
+    queued: int = 0
+    cancelled: int = 0
+    fallbacks: int = 0
+    unreachable: int = 0
+    waiting: int = 0
+    in_doubt: int = 0
+    recovered: int = 0
+    held: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def error(self, message: Message, code: str, detail: str) -> None:
+        if len(self.errors) < 20:
+            self.errors.append({"message": message.pk, "key": message.key, "channel": message.channel,
+                                "code": code, "detail": detail[:300]})  # fmt: skip
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sent": self.sent, "failed": self.failed, "retried": self.retried, "skipped": self.skipped,
+            "queued": self.queued, "cancelled": self.cancelled, "fallbacks": self.fallbacks,
+            "unreachable": self.unreachable, "waiting": self.waiting, "in_doubt": self.in_doubt,
+            "recovered": self.recovered, "held": dict(self.held), "errors": list(self.errors),
+        }  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    transient: bool
+    code: str
+    detail: str
+
+
+def failure_of(exc: BaseException) -> Failure:
+    """Transient (try again later) or permanent (fall back to the next channel)?
+
+    SMTP 4xx, a refused or dropped connection and timeouts are transient; a 5xx refusal of
+    the recipient or of the message is permanent. A 5xx refusal of our sender address or of
+    our login is our configuration, not the debtor's address: transient, so the message
+    waits (with the error on record) instead of falling back.
+    """
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        code, reply = next(iter(exc.recipients.values()), (550, b""))
+        text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+        return Failure(400 <= code < 500, f"smtp_{code}", f"recipient refused: {code} {text}")
+    if isinstance(exc, smtplib.SMTPSenderRefused | smtplib.SMTPAuthenticationError):
+        return Failure(True, f"smtp_{exc.smtp_code}", f"sender or login refused: {exc}")
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return Failure(not 500 <= exc.smtp_code < 600, f"smtp_{exc.smtp_code}", str(exc))
+    if isinstance(exc, smtplib.SMTPException | OSError):  # disconnects, refused connections, timeouts
+        return Failure(True, type(exc).__name__.lower(), str(exc) or type(exc).__name__)
+    if isinstance(exc, ProviderError):
+        return Failure(exc.transient, exc.provider_code or "provider", exc.message)
+    if isinstance(exc, AddressUnusable):
+        return Failure(False, "address_unusable", exc.message)
+    raise exc
+
+
+def action_facts(action: Action) -> dict[str, Any]:
+    """What ``message_context`` needs from an action: the stage, its flags and the charges."""
+    explanation = action.explanation or {}
+    stage = explanation.get("stage") or {}
+    law = explanation.get("law") or {}
+    facts: dict[str, Any] = {"stage": action.template_key, "tone": action.tone}
+    if "is_final_notice" in stage:
+        facts["stage_is_final"] = bool(stage["is_final_notice"])
+    if "proposes_handover" in stage:
+        facts["stage_is_handover"] = bool(stage["proposes_handover"])
+    charges = []
+    for kind, amount, rule in (
+        ("interest", action.interest_amount, law.get("interest")),
+        ("collection_costs", action.fees_amount, law.get("fees")),
+        ("flat_compensation", action.flat_compensation_amount, law.get("flat_compensation")),
+    ):
+        if amount:
+            charges.append({"kind": kind, "amount": str(amount), "basis": (rule or {}).get("rule", "")})
+    facts["charges"] = charges
+    return facts
+
+
+def _charges_book(action: Action) -> None:
+    """Book the action's charges when the dunning app offers it (helper H3's module)."""
+    try:
+        from tact.dunning.charges import action_charges_book
+    except ImportError:
+        return
+    action_charges_book(action=action)
+
+
+@dataclass
+class _Batch:
+    """What the messages of one claim share: rules, consents, recent contacts, contacts."""
+
+    rules: dict[int, Rules]
+    consents: dict
+    recent: dict[int, list[datetime]]
+    contacts: dict[int, list[Contact]]
+
+
+class Sender:
+    def __init__(
+        self, *, worker: str, now: Callable[[], datetime], lease: timedelta, mail: MailSession
+    ) -> None:
+        self.worker = worker
+        self.now = now
+        self.lease = lease
+        self.mail = mail
+        self.report = SendReport()
+        self._sms = None
+
+    # --- one claimed batch ------------------------------------------------------------------
+
+    def batch(self, ids: list[int]) -> None:
+        messages = list(
+            Message.objects.filter(pk__in=ids, claimed_by=self.worker)
+            .select_related("debtor", "action", "creditor")
+            .order_by("next_attempt_at", "id")
+        )
+        now = self.now()
+        debtor_ids = {m.debtor_id for m in messages}
+        recent: dict[int, list[datetime]] = defaultdict(list)
+        sent = Message.objects.filter(debtor_id__in=debtor_ids, sent_at__gt=now - timedelta(days=7))
+        for debtor_id, sent_at in sent.values_list("debtor_id", "sent_at"):
+            recent[debtor_id].append(sent_at)
+        contacts: dict[int, list[Contact]] = defaultdict(list)
+        for contact in Contact.objects.filter(debtor_id__in=debtor_ids).order_by("-is_preferred", "id"):
+            contacts[contact.debtor_id].append(contact)
+        shared = _Batch(
+            rules={c: rules_for(creditor_id=c) for c in {m.creditor_id for m in messages}},
+            consents=consents_of(debtor_ids=debtor_ids),
+            recent=recent,
+            contacts=contacts,
+        )
+        for message in messages:
+            claim = Claim(message=message, worker=self.worker)
+            with creditor_scope(message.creditor):
+                try:
+                    self.one(claim, shared)
+                except LeaseLost:
+                    log.warning("outbox: claim lost", extra={"message": message.pk, "worker": self.worker})
+                except TactError as exc:
+                    # A domain error we did not expect here: the message waits, the error is on record.
+                    self._wait(claim, code=exc.code, detail=exc.message)
+
+    # --- one message ----------------------------------------------------------------------
+
+    def one(self, claim: Claim, shared: _Batch) -> None:
+        message = claim.message
+        now = self.now()
+        if message.status == MessageStatus.SENDING and self._recover(claim, now):
+            return
+        action = message.action
+        if action is not None and action.status not in READY:
+            self._cancel(claim, now, reason=f"action_{action.status}")
+            return
+        rules = shared.rules[message.creditor_id]
+        debtor = message.debtor
+        verdict = contact_check(
+            rules=rules,
+            channel=message.channel,
+            country=debtor.country,
+            now=now,
+            recent=shared.recent[debtor.pk],
+            fallback_zone=message.creditor.timezone,
+        )
+        if not verdict.allowed:
+            claim.update(
+                now=now, kind="held", event={"rule": verdict.reason, "until": verdict.not_before.isoformat(),
+                                             "facts": verdict.facts},
+                **claim.release(status=MessageStatus.QUEUED, next_attempt_at=verdict.not_before,
+                                held_reason=verdict.reason),
+            )  # fmt: skip
+            self.report.skipped += 1
+            self.report.held[verdict.reason] += 1
+            return
+        if message.channel == "portal":
+            self._sent(claim, now, provider="portal", provider_id="")
+            shared.recent[debtor.pk].append(now)
+            return
+        contact, to = self._recipient(message, shared)
+        if to is None:
+            self._permanent(claim, now, Failure(False, contact, f"no usable {message.channel} address"))
+            return
+        refusal = consent_check(
+            rules=rules, consents=shared.consents, debtor_id=debtor.pk, contact_id=contact.pk if contact else None,
+            channel=message.channel, is_consumer=debtor.kind == "consumer",
+        )  # fmt: skip
+        if refusal:
+            self._permanent(
+                claim, now, Failure(False, refusal, f"{message.channel}: {refusal.replace('_', ' ')}")
+            )
+            return
+        context = self._context(message, now)
+        if context is None:
+            self._cancel(claim, now, reason="nothing_open")
+            return
+        rendered = self._rendered(claim, context, now, contact=contact, to=to)
+        if rendered is None:
+            return
+        try:
+            provider, provider_id = self._hand_over(claim, rendered, context, to)
+        except LeaseLost:
+            raise
+        except (smtplib.SMTPException, OSError, ProviderError, AddressUnusable) as exc:
+            failure = failure_of(exc)
+            if failure.transient and claim.message.attempts < MAX_ATTEMPTS:
+                self._retry(claim, self.now(), failure)
+            else:
+                self._permanent(claim, self.now(), failure)
+            return
+        self._sent(claim, self.now(), provider=provider, provider_id=provider_id)
+        shared.recent[debtor.pk].append(now)
+
+    def _recover(self, claim: Claim, now: datetime) -> bool:
+        """A message a dead sender left in ``sending``. True when nothing is left to do."""
+        message = claim.message
+        if message.data_end_at is not None and message.channel not in HANDED_OVER_ELSEWHERE:
+            # Handed over, no answer recorded: the server most likely has it. Sending it again
+            # could deliver it twice; we record it as sent and say so.
+            with transaction.atomic():
+                done = claim.update(
+                    now=now, kind="in_doubt", status=MessageStatus.SENT, sent_at=message.data_end_at,
+                    lease_until=None, event={"presumed": "sent", "data_end_at": message.data_end_at.isoformat(),
+                                             "message_id": message.message_id},
+                )  # fmt: skip
+                if done:
+                    self._action_sent(message, now)
+            self.report.in_doubt += 1
+            return True
+        # Never handed over (or a letter/phone task, which hands over idempotently): send again.
+        event_add(message=message, kind="recovered", now=now, status_from=MessageStatus.SENDING,
+                  status_to=MessageStatus.SENDING, worker=self.worker)  # fmt: skip
+        self.report.recovered += 1
+        return False
+
+    def _recipient(self, message: Message, shared: _Batch) -> tuple[Any, str | None]:
+        """(contact, address) for the channel, the preferred contact first; (reason, None) if none."""
+        contacts = shared.contacts[message.debtor_id]
+        channel = message.channel
+        for contact in contacts:
+            if (
+                channel == MessageChannel.EMAIL
+                and contact.email
+                and contact.email_status != ContactStatus.BOUNCED
+            ):
+                return contact, contact.email
+            if (
+                channel == MessageChannel.SMS
+                and contact.phone
+                and contact.phone_status != ContactStatus.BOUNCED
+            ):
+                return contact, contact.phone
+            if channel == MessageChannel.PHONE and contact.phone:
+                return contact, contact.phone
+            if channel == MessageChannel.LETTER and contact.street and contact.city:
+                return contact, " / ".join(
+                    p for p in (contact.street, f"{contact.postal_code} {contact.city}") if p
+                )
+        return "address_unusable", None
+
+    def _context(self, message: Message, now: datetime) -> MessageContext | None:
+        creditor = message.creditor
+        today = now.astimezone(_zone(creditor)).date()
+        action = message.action
+        if action is not None:
+            ids = [item["id"] for item in action.items]
+            items = list(Invoice.objects.filter(pk__in=ids).exclude(open_amount=0))
+            if not items:
+                return None
+            facts = action_facts(action)
+        else:
+            items = list(Invoice.objects.filter(debtor_id=message.debtor_id).exclude(open_amount=0))
+            facts = {"stage": message.template_key, "tone": message.tone}
+        return message_context(
+            creditor=creditor, debtor=message.debtor, items=items, action_facts=facts, today=today
+        )
+
+    def _rendered(
+        self, claim: Claim, context: MessageContext, now: datetime, *, contact, to: str
+    ) -> Rendered | None:
+        """The stored rendering, or a new one stored with the move to ``sending``."""
+        message = claim.message
+        channel = message.channel
+        if message.template_id is not None:
+            if not claim.update(now=now, kind="sending", status=MessageStatus.SENDING,
+                                attempts=message.attempts + 1, data_end_at=None):  # fmt: skip
+                raise LeaseLost
+            return Rendered(
+                subject=message.subject, text=message.body_text, html=message.body_html,
+                template_version_id=message.template_id, key=message.template_key, language=message.language,
+                tone=message.tone, channel=channel,
+            )  # fmt: skip
+        try:
+            rendered = template_render(
+                key=message.template_key,
+                language=message.language or message.debtor.language,
+                tone=message.tone or "neutral",
+                channel=channel,
+                context=context,
+            )
+        except (TemplateNotFound, TemplateInvalid, ToneRefused, ContextIncomplete) as exc:
+            self._wait(claim, code=exc.code, detail=exc.message)
+            return None
+        fields = {
+            "template_id": rendered.template_version_id, "language": rendered.language, "tone": rendered.tone,
+            "subject": rendered.subject[:300], "body_text": rendered.text, "body_html": rendered.html,
+            "recipient": to[:300], "contact_id": getattr(contact, "pk", None),
+        }  # fmt: skip
+        if channel == MessageChannel.EMAIL:
+            fields["message_id"] = message_id_make()
+        if not claim.update(now=now, kind="sending", status=MessageStatus.SENDING, attempts=message.attempts + 1,
+                            data_end_at=None, event={"template": rendered.template_version_id}, **fields):  # fmt: skip
+            raise LeaseLost
+        return rendered
+
+    def _data_end(self, claim: Claim) -> Callable[[], None]:
+        def mark() -> None:
+            now = self.now()
+            if not claim.update(
+                now=now, kind="data_end", from_statuses=(MessageStatus.SENDING,), data_end_at=now
+            ):
+                raise LeaseLost
+
+        return mark
+
+    def _hand_over(
+        self, claim: Claim, rendered: Rendered, context: MessageContext, to: str
+    ) -> tuple[str, str]:
+        message = claim.message
+        if message.channel == MessageChannel.EMAIL:
+            email = email_build(rendered=rendered, context=context, to=to, message_id=message.message_id)
+            self.mail.send(email, on_data_end=self._data_end(claim))
+            return "smtp", message.message_id
+        if message.channel == MessageChannel.SMS:
+            if self._sms is None:
+                self._sms = sms_provider()
+            text = sms_clean(rendered.text)
+            sender = getattr(settings, "TACT_SMS_SENDER", "") or "".join(
+                c for c in context.creditor["name"] if c.isalnum())[:11]  # fmt: skip
+            self._data_end(claim)()
+            receipt = self._sms.send(to=to, text=text, sender=sender, reference=message.key)
+            return receipt.provider, receipt.provider_id
+        if message.channel == MessageChannel.LETTER:
+            pdf = letter_pdf(rendered=rendered, context=context)
+            name = letter_name(message=message, day=context.today)
+            if default_storage.exists(name):
+                default_storage.delete(name)  # a rerun after a crash writes the same letter again
+            stored = default_storage.save(name, ContentFile(pdf))
+            claim.update(now=self.now(), kind="document", document=stored)
+            return "print_batch", stored
+        if message.channel == MessageChannel.PHONE:
+            script = call_script(rendered=rendered)
+            return "call_list", script.title[:200]
+        raise AddressUnusable(channel=message.channel, detail="tact cannot send on this channel")
+
+    # --- outcomes ---------------------------------------------------------------------------
+
+    def _action_sent(self, message: Message, now: datetime) -> None:
+        if message.action_id is None:
+            return
+        if Action.objects.filter(pk=message.action_id, status__in=READY).update(status=ActionStatus.SENT,
+                                                                                 updated_at=now):  # fmt: skip
+            _charges_book(Action.objects.get(pk=message.action_id))
+
+    def _sent(self, claim: Claim, now: datetime, *, provider: str, provider_id: str) -> None:
+        with transaction.atomic():
+            if not claim.update(now=now, kind="sent", status=MessageStatus.SENT, sent_at=now, lease_until=None,
+                                provider=provider, provider_id=provider_id[:200], held_reason="",
+                                last_error="", last_error_code=""):  # fmt: skip
+                raise LeaseLost
+            self._action_sent(claim.message, now)
+        self.report.sent += 1
+
+    def _cancel(self, claim: Claim, now: datetime, *, reason: str) -> None:
+        claim.update(now=now, kind="cancelled", event={"reason": reason}, status=MessageStatus.CANCELLED,
+                     lease_until=None, held_reason=reason)  # fmt: skip
+        self.report.cancelled += 1
+
+    def _wait(self, claim: Claim, *, code: str, detail: str) -> None:
+        now = self.now()
+        claim.update(now=now, kind="waiting", event={"code": code, "detail": detail[:500]},
+                     **claim.release(status=MessageStatus.QUEUED, next_attempt_at=now + RENDER_RETRY,
+                                     last_error=detail, last_error_code=code[:60]))  # fmt: skip
+        self.report.waiting += 1
+        self.report.error(claim.message, code, detail)
+
+    def _retry(self, claim: Claim, now: datetime, failure: Failure) -> None:
+        attempts = claim.message.attempts
+        claim.update(now=now, kind="retry", event={"code": failure.code, "detail": failure.detail[:500],
+                                                   "attempt": attempts},
+                     **claim.release(status=MessageStatus.QUEUED, next_attempt_at=now + backoff(attempts),
+                                     last_error=failure.detail, last_error_code=failure.code[:60]))  # fmt: skip
+        self.report.retried += 1
+        self.report.error(claim.message, failure.code, failure.detail)
+
+    def _permanent(self, claim: Claim, now: datetime, failure: Failure) -> None:
+        """Fail this message; queue the stage's next channel, or hold the debtor unreachable."""
+        message = claim.message
+        with transaction.atomic():
+            if not claim.update(now=now, kind="failed", event={"code": failure.code, "detail": failure.detail[:500]},
+                                status=MessageStatus.FAILED, lease_until=None, last_error=failure.detail,
+                                last_error_code=failure.code[:60]):  # fmt: skip
+                raise LeaseLost
+            following = self._fallback(message, now, failure)
+        self.report.failed += 1
+        self.report.error(message, failure.code, failure.detail)
+        if following:
+            self.report.fallbacks += 1
+        elif message.action_id is not None:
+            self.report.unreachable += 1
+
+    def _fallback(self, message: Message, now: datetime, failure: Failure) -> Message | None:
+        if message.action_id is None:
+            return None
+        action = message.action
+        rules = rules_for(creditor_id=message.creditor_id)
+        tried = set(Message.objects.filter(action_id=action.pk).values_list("channel", flat=True))
+        order = channel_order(chosen=action.channel, wanted=message.fallbacks or [],
+                              preferred=message.debtor.preferred_channel, rules=rules)  # fmt: skip
+        following = next((c for c in order if c not in tried), None)
+        if following is None:
+            from tact.dunning.services import hold_place
+
+            hold_place(
+                debtor=message.debtor,
+                reason=HoldReason.UNREACHABLE,
+                starts_on=now.astimezone(_zone(message.creditor)).date(),
+                note=f"every channel failed ({', '.join(order)}); last: {failure.detail[:200]}",
+            )
+            return None
+        created = Message.objects.create(
+            creditor_id=message.creditor_id, debtor_id=message.debtor_id, action_id=action.pk,
+            key=f"action:{action.pk}:{following}", channel=following, fallbacks=message.fallbacks,
+            fallback_of=message, template_key=message.template_key, tone=message.tone,
+            language=message.debtor.language, next_attempt_at=now, queued_at=now,
+        )  # fmt: skip
+        event_add(message=created, kind="queued", now=now, status_to=MessageStatus.QUEUED,
+                  fallback_of=message.pk, why=failure.code)  # fmt: skip
+        return created
+
+
+def _zone(creditor: Creditor):
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(creditor.timezone)
+
+
+def letter_name(*, message: Message, day) -> str:
+    """Where a letter's PDF is stored: one name per message, so a rerun overwrites it."""
+    return f"letters/{message.creditor_id}/{day:%Y-%m-%d}/{message.key.replace(':', '-')}.pdf"
+
+
+def outbox_send(
+    *,
+    creditor_id: int | None = None,
+    limit: int | None = None,
+    batch: int = BATCH,
+    lease: timedelta = LEASE,
+    worker: str | None = None,
+    now: Callable[[], datetime] = clock.now,
+    queue: bool = True,
+    mail_options: dict[str, Any] | None = None,
+) -> SendReport:
+    """Queue ready actions (``queue``), then send due messages until none is left or
+    ``limit`` messages were handled. Safe to run in several processes at once."""
+    worker = worker or worker_name()
+    mail = MailSession(**(mail_options or {}))
+    sender = Sender(worker=worker, now=now, lease=lease, mail=mail)
+    handled = 0
+    with all_creditors():
+        if queue:
+            sender.report.queued = outbox_queue(now=now(), creditor_id=creditor_id)
+        try:
+            while limit is None or handled < limit:
+                size = batch if limit is None else min(batch, limit - handled)
+                ids = outbox_claim(worker=worker, now=now(), limit=size, lease=lease, creditor_id=creditor_id)
+                if not ids:
+                    break
+                sender.batch(ids)
+                handled += len(ids)
+        finally:
+            mail.close()
+    return sender.report

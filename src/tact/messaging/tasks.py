@@ -1,0 +1,23 @@
+"""Celery tasks of the messaging app: thin callers of the sender.
+
+Without a broker (CELERY_BROKER_URL unset) they run inline in the caller. Any task may run
+twice, or in several workers at once: the outbox's claims keep every message sent once.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from .sending import outbox_send
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True)
+def outbox_send_task(creditor_id: int | None = None, limit: int | None = None) -> dict:
+    """Queue the ready actions and send what is due (for one creditor, or all)."""
+    report = outbox_send(creditor_id=creditor_id, limit=limit).as_dict()
+    log.info("outbox sent", extra={k: v for k, v in report.items() if isinstance(v, int)})
+    return report

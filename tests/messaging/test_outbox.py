@@ -1,0 +1,114 @@
+# ruff: noqa: F811  (the smtp_peer fixture is imported, then requested by name)
+"""The outbox: queueing the cycle's actions, sending over a real SMTP server, retries,
+fallbacks, the unreachable hold, idempotency."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tact.dunning.models import Action, ActionStatus, Hold
+from tact.messaging.models import Message, MessageEvent, MessageStatus
+from tact.messaging.outbox import outbox_queue
+from tact.messaging.sending import outbox_send
+
+from .outbox_support import SEND_AT, clock_at, portfolio_with_actions, smtp_peer  # noqa: F401 (fixture)
+
+
+def send(**kw):
+    return outbox_send(now=clock_at(kw.pop("at", SEND_AT)), **kw)
+
+
+def test_every_planned_email_arrives_once_and_its_action_is_marked_sent(in_scope, smtp_peer):
+    # given three debtors whose friendly reminder the cycle planned
+    debtors = portfolio_with_actions(in_scope, debtors=3)
+    # when the outbox sends
+    report = send()
+    # then each debtor's contact got exactly one e-mail, with our Message-ID
+    assert report.as_dict()["sent"] == 3 and report.queued == 3
+    received = smtp_peer.inbox.messages()
+    assert sorted(m["To"] for m in received) == sorted(f"ap-{d.number.lower()}@example.com" for d in debtors)
+    messages = list(Message.objects.order_by("id"))
+    assert {m["Message-ID"] for m in received} == {m.message_id for m in messages}
+    assert all(m.status == MessageStatus.SENT and m.template_id and m.body_text for m in messages)
+    assert set(Action.objects.values_list("status", flat=True)) == {ActionStatus.SENT}
+    # and the history says queued → sending → data_end → sent
+    kinds = list(MessageEvent.objects.filter(message=messages[0]).values_list("kind", flat=True))
+    assert kinds == ["queued", "sending", "data_end", "sent"]
+
+
+def test_sending_again_sends_nothing_twice(in_scope, smtp_peer):
+    portfolio_with_actions(in_scope, debtors=2)
+    send()
+    again = send(at=SEND_AT + timedelta(hours=1))
+    assert (again.sent, again.queued) == (0, 0)
+    assert len(smtp_peer.inbox.envelopes) == 2
+    assert outbox_queue(now=SEND_AT) == 0
+
+
+def test_actions_awaiting_approval_or_skipped_are_not_queued(in_scope, smtp_peer):
+    portfolio_with_actions(in_scope, debtors=3)
+    first, second, _ = Action.objects.order_by("id")
+    Action.objects.filter(pk=first.pk).update(status=ActionStatus.AWAITING_APPROVAL)
+    Action.objects.filter(pk=second.pk).update(status=ActionStatus.SKIPPED)
+    assert send().sent == 1
+    assert Message.objects.count() == 1
+
+
+def test_a_refused_recipient_falls_back_to_a_letter(in_scope, smtp_peer, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    [debtor] = portfolio_with_actions(in_scope, debtors=1)
+    smtp_peer.inbox.refuse[f"ap-{debtor.number.lower()}@example.com"] = "550 5.1.1 No such user"
+    report = send()
+    email, letter = Message.objects.order_by("id")
+    assert (email.channel, email.status, email.last_error_code) == ("email", "failed", "smtp_550")
+    assert (letter.channel, letter.status, letter.fallback_of_id) == ("letter", "sent", email.pk)
+    assert (tmp_path / letter.document).read_bytes().startswith(b"%PDF")
+    assert (report.failed, report.fallbacks, report.sent) == (1, 1, 1)
+    assert Action.objects.get().status == ActionStatus.SENT
+
+
+def test_when_every_channel_fails_the_debtor_is_held_unreachable(in_scope, smtp_peer):
+    [debtor] = portfolio_with_actions(in_scope, debtors=1, street=False)
+    smtp_peer.inbox.refuse[f"ap-{debtor.number.lower()}@example.com"] = "550 5.1.1 No such user"
+    report = send()
+    assert [m.status for m in Message.objects.order_by("id")] == ["failed", "failed"]
+    [hold] = Hold.objects.filter(debtor=debtor)
+    assert hold.reason == "unreachable" and "email" in hold.note and "letter" in hold.note
+    assert (report.failed, report.unreachable, report.sent) == (2, 1, 0)
+    assert Action.objects.get().status == ActionStatus.PLANNED
+
+
+def test_a_temporary_refusal_is_retried_later_with_backoff(in_scope, smtp_peer):
+    [debtor] = portfolio_with_actions(in_scope, debtors=1)
+    address = f"ap-{debtor.number.lower()}@example.com"
+    smtp_peer.inbox.refuse[address] = "451 4.3.0 Try again later"
+    report = send()
+    message = Message.objects.get()
+    assert (report.retried, message.status, message.attempts) == (1, "queued", 1)
+    assert message.next_attempt_at == SEND_AT + timedelta(minutes=1)
+    # nothing is due before the back-off ends
+    assert send(at=SEND_AT + timedelta(seconds=30)).sent == 0
+    del smtp_peer.inbox.refuse[address]
+    assert send(at=SEND_AT + timedelta(minutes=2)).sent == 1
+    assert len(smtp_peer.inbox.envelopes) == 1
+
+
+def test_a_server_that_is_down_is_a_transient_error(in_scope, settings):
+    portfolio_with_actions(in_scope, debtors=1)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens on discard
+    report = send()
+    message = Message.objects.get()
+    assert (report.retried, message.status) == (1, "queued")
+    assert message.last_error_code in {"connectionrefusederror", "smtpconnecterror"}
+
+
+def test_an_item_paid_meanwhile_cancels_the_message(in_scope, smtp_peer):
+    [debtor] = portfolio_with_actions(in_scope, debtors=1)
+    from tact.ledger.models import Invoice
+
+    Invoice.objects.filter(debtor=debtor).update(open_amount=0)
+    report = send()
+    assert (report.cancelled, report.sent) == (1, 0)
+    assert Message.objects.get().held_reason == "nothing_open"
+    assert smtp_peer.inbox.envelopes == []
