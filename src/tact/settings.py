@@ -175,6 +175,14 @@ TACT_TWILIO_AUTH_TOKEN = os.environ.get("TACT_TWILIO_AUTH_TOKEN", "")
 TACT_TWILIO_MESSAGING_SERVICE_SID = os.environ.get("TACT_TWILIO_MESSAGING_SERVICE_SID", "")
 TACT_TWILIO_BASE_URL = os.environ.get("TACT_TWILIO_BASE_URL", "https://api.twilio.com")
 TACT_PRINT_DROP_DIR = os.environ.get("TACT_PRINT_DROP_DIR") or None
+# Inbound mail (replies, bounces): the mailbox `tact inbox fetch` polls, and the size limit.
+TACT_IMAP_HOST = os.environ.get("TACT_IMAP_HOST", "")
+TACT_IMAP_PORT = int(os.environ.get("TACT_IMAP_PORT", "993"))
+TACT_IMAP_USER = os.environ.get("TACT_IMAP_USER", "")
+TACT_IMAP_PASSWORD = os.environ.get("TACT_IMAP_PASSWORD", "")
+TACT_IMAP_FOLDER = os.environ.get("TACT_IMAP_FOLDER", "INBOX")
+TACT_IMAP_SSL = _env_bool("TACT_IMAP_SSL", True)
+TACT_INBOUND_MAX_BYTES = int(os.environ.get("TACT_INBOUND_MAX_BYTES", str(10 * 1024 * 1024)))
 
 # Celery: a broker when configured, else every task runs inline in the caller.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")

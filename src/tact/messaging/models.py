@@ -304,3 +304,7 @@ class ChannelConsent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.debtor_id} {self.channel} {self.status}"
+
+
+# Inbound mail lives in its own module; imported here so Django registers it with the app.
+from .inbound.models import InboundMessage  # noqa: E402, F401
