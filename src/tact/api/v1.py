@@ -8,7 +8,7 @@ from ninja import NinjaAPI
 
 from . import problems
 from .auth import TokenAuth, tenant_view
-from .endpoints import contacts, debtors, invoices, payments
+from .endpoints import contacts, debtors, invoices, law, payments
 
 DESCRIPTION = """\
 The receivables ledger of one creditor: debtors, contacts, invoices and credit notes, payments.
@@ -66,3 +66,4 @@ api.add_router("/debtors", debtors.router)
 api.add_router("/contacts", contacts.router)
 api.add_router("/invoices", invoices.router)
 api.add_router("/payments", payments.router)
+api.add_router("/law", law.router)
