@@ -3,6 +3,12 @@
 Invariant (kept by `services.allocation_*` and the import, checked by
 `selectors.ledger_inconsistencies`): an item's ``open_amount`` equals its ``gross_amount``
 minus the sum of its allocations.
+
+Interest, collection costs and flat compensation that tact charges are items of their own
+(kinds in ``CHARGE_KINDS``, linked to the invoice they arise from by ``parent``), never an
+edit of a sent invoice. They are owed and paid like any item, but the dunning cycle does
+not dun them on their own, charge interest on them or give them a flat compensation of
+their own (it plans ``kind = 'invoice'`` only).
 """
 
 from django.conf import settings
@@ -143,10 +149,19 @@ class Contact(models.Model):
 class InvoiceKind(models.TextChoices):
     INVOICE = "invoice", _("Invoice")
     CREDIT_NOTE = "credit_note", _("Credit note")
+    # Charges: claims tact books on an invoice (services.charges_add), positive, with a parent.
+    INTEREST = "interest", _("Interest")
+    FEE = "fee", _("Collection costs")
+    FLAT_COMPENSATION = "flat_compensation", _("Flat compensation")
+
+
+CHARGE_KINDS = (InvoiceKind.INTEREST.value, InvoiceKind.FEE.value, InvoiceKind.FLAT_COMPENSATION.value)
 
 
 class Invoice(models.Model):
-    """An open item: an invoice (positive) or a credit note (negative amounts)."""
+    """An open item: an invoice (positive), a credit note (negative amounts) or a charge
+    (interest, collection costs, flat compensation: positive, with the invoice it arises
+    from as ``parent``)."""
 
     creditor = models.ForeignKey(
         "tenancy.Creditor", on_delete=models.CASCADE, related_name="invoices", db_index=False
@@ -164,6 +179,14 @@ class Invoice(models.Model):
     order_reference = models.CharField(max_length=100, blank=True)
     pdf = models.FileField(upload_to="invoices/%Y/%m/", blank=True)
     settled_on = models.DateField(null=True, blank=True)
+    # Charges only: the invoice the charge arises from (indexed below for charges only, so
+    # the millions of plain invoices pay nothing for it on insert).
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="charges", db_index=False
+    )
+    # Charges only: what booked it, once ("action:118"); blank for a charge booked by hand.
+    # (db_default: the import's and the benchmarks' raw inserts leave it out.)
+    charge_key = models.CharField(max_length=60, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -185,8 +208,22 @@ class Invoice(models.Model):
                 condition=Q(due_on__gte=F("issued_on")), name="invoice_due_not_before_issue"
             ),
             models.CheckConstraint(
-                condition=Q(kind="invoice", gross_amount__gte=0) | Q(kind="credit_note", gross_amount__lte=0),
+                condition=Q(kind="invoice", gross_amount__gte=0)
+                | Q(kind="credit_note", gross_amount__lte=0)
+                | Q(kind__in=CHARGE_KINDS, gross_amount__gt=0),
                 name="invoice_sign_matches_kind",
+            ),
+            # A charge always arises from an invoice; nothing else has a parent.
+            models.CheckConstraint(
+                condition=Q(kind__in=CHARGE_KINDS, parent__isnull=False)
+                | (~Q(kind__in=CHARGE_KINDS) & Q(parent__isnull=True, charge_key="")),
+                name="invoice_charge_has_parent",
+            ),
+            # A booking (an action's message) charges each kind on an invoice once.
+            models.UniqueConstraint(
+                fields=["parent", "kind", "charge_key"],
+                condition=~Q(charge_key=""),
+                name="invoice_charge_once",
             ),
         ]
         indexes = [
@@ -200,6 +237,7 @@ class Invoice(models.Model):
                 condition=~Q(open_amount=0),
                 name="invoice_open_by_debtor",
             ),  # fmt: skip
+            models.Index(fields=["parent"], condition=Q(parent__isnull=False), name="invoice_charge_parent"),
         ]
 
     def __str__(self) -> str:
@@ -208,6 +246,10 @@ class Invoice(models.Model):
     @property
     def is_open(self) -> bool:
         return self.open_amount != 0
+
+    @property
+    def is_charge(self) -> bool:
+        return self.kind in CHARGE_KINDS
 
 
 class PaymentSource(models.TextChoices):

@@ -20,6 +20,12 @@ from tact.audit.services import audit_record
 from tact.core.money import quantize
 from tact.tenancy.models import COUNTRIES, LANGUAGES, Creditor
 
+from .allocation import Applied as Applied  # re-exported: other apps import services only
+from .allocation import allocations_apply
+from .allocation import payments_allocate as payments_allocate
+from .charges import ChargeRequest as ChargeRequest
+from .charges import charge_add as charge_add
+from .charges import charges_add as charges_add
 from .errors import (
     AllocationExceedsOpenAmount,
     AllocationExceedsPayment,
@@ -30,6 +36,7 @@ from .errors import (
     InvoiceNumberTaken,
 )
 from .models import (
+    CHARGE_KINDS,
     AcquisitionChannel,
     Allocation,
     Channel,
@@ -280,6 +287,10 @@ def contact_delete(*, contact: Contact, by: Any) -> None:
 
 def _check_invoice(*, kind: str, issued_on: date, due_on: date, gross_amount: Decimal, currency: str) -> None:
     _choice(kind, InvoiceKind.choices, "kind")
+    if kind in CHARGE_KINDS:
+        raise InvalidLedgerField(
+            field="kind", problem=f"{kind} items are booked by tact on an invoice (charges), not entered."
+        )
     if due_on < issued_on:
         raise InvalidLedgerField(
             field="due_on", problem=f"the due date {due_on} lies before the issue date {issued_on}."
@@ -503,6 +514,8 @@ def payment_record(
     source: str = PaymentSource.MANUAL,
     external_id: str = "",
     allocations: Sequence[AllocationRequest] = (),
+    in_legal_order: bool = False,
+    named: Sequence[Invoice] = (),
     by: Any,
 ) -> Payment:
     """Record money received and apply it to items.
@@ -510,12 +523,27 @@ def payment_record(
     Each allocation may not exceed its item's open amount, and together they may not exceed
     the payment. Example: 500.00 EUR, allocated 300.00 to RE-1 (open 300.00) and 200.00 to
     RE-2 (open 1190.00) → RE-1 settled, RE-2 open 990.00.
+
+    ``in_legal_order`` (instead of ``allocations``): apply the payment to the debtor's open
+    items as the law orders it (``allocation.py``): costs, interest, principal, the invoices
+    in ``named`` (what the debtor's reference names) first. Example (DE): 100.00 EUR against
+    RE-1 (1,000.00) with its flat compensation 40.00 and interest 12.34 → 40.00, 12.34, 47.66.
     Raises InvalidLedgerField, CurrencyMismatch, AllocationExceedsOpenAmount, AllocationExceedsPayment.
     """
     if amount == 0:
         raise InvalidLedgerField(field="amount", problem="a payment cannot be zero.")
     _choice(method, PaymentMethod.choices, "method")
     _choice(source, PaymentSource.choices, "source")
+    if in_legal_order and allocations:
+        raise InvalidLedgerField(
+            field="allocations", problem="give allocations or apply in the legal order, not both."
+        )
+    if named and not in_legal_order:
+        raise InvalidLedgerField(field="named", problem="named items are for applying in the legal order.")
+    if in_legal_order and debtor is None and named:
+        debtor = named[0].debtor
+    if in_legal_order and debtor is None:
+        raise InvalidLedgerField(field="debtor", problem="the payer must be known to apply its payment.")
     if external_id:
         existing = Payment.objects.filter(source=source, external_id=external_id).first()
         if existing is not None:
@@ -577,16 +605,17 @@ def payment_record(
         created_by=by if getattr(by, "pk", None) else None,
     )
     _allocate(payment=payment, pairs=pairs, today=value_on)
+    applied = {inv.number: amt for inv, amt in pairs}
+    rule = None
+    if in_legal_order:
+        (result,) = allocations_apply(payments=[payment], named={payment.pk: named})
+        applied, rule = dict(result.allocations), result.rule
     audit_record(
         creditor=creditor,
         actor=by,
         action="payment_recorded",
         subject=payment,
-        after={
-            "amount": amount,
-            "currency": currency,
-            "value_on": value_on,
-            "allocations": {inv.number: amt for inv, amt in pairs},
-        },
+        after={"amount": amount, "currency": currency, "value_on": value_on, "allocations": applied},
+        facts={"order": rule} if rule else None,
     )
     return payment

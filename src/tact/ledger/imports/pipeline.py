@@ -22,7 +22,16 @@ from django.db import connection, transaction
 
 from tact.audit.services import Change, audit_bulk
 from tact.core.bulk import bulk_insert, insert_rows
-from tact.ledger.models import Allocation, Contact, Debtor, Invoice, InvoiceKind, Payment, PaymentMethod
+from tact.ledger.models import (
+    CHARGE_KINDS,
+    Allocation,
+    Contact,
+    Debtor,
+    Invoice,
+    InvoiceKind,
+    Payment,
+    PaymentMethod,
+)
 from tact.ledger.services import INVOICE_FIELDS
 from tact.tenancy.models import Creditor
 
@@ -390,10 +399,14 @@ class Merger:
         self.report.payments_recorded += len(payments)
 
     def settle_missing(self) -> None:
-        """For a full open-items list: items open in tact but not in the file were paid."""
+        """For a full open-items list: items open in tact but not in the file were paid.
+
+        Charges are tact's own claims, never in the ERP's list: they stay open."""
         missing: list[tuple[Invoice, Decimal, None]] = []
-        open_items = Invoice.objects.exclude(open_amount=0).only(
-            "id", "number", "debtor_id", "currency", "open_amount", "gross_amount", "settled_on"
+        open_items = (
+            Invoice.objects.exclude(open_amount=0)
+            .exclude(kind__in=CHARGE_KINDS)
+            .only("id", "number", "debtor_id", "currency", "open_amount", "gross_amount", "settled_on")
         )
         for invoice in open_items.iterator(chunk_size=CHUNK):
             if invoice.number not in self.seen_items:

@@ -1,0 +1,274 @@
+"""Applying money received to a debtor's open items in the order the law gives.
+
+A payment that does not cover everything goes first to costs (collection costs and flat
+compensation), then to interest, then to principal; older items first within a kind.
+Where the debtor named what it pays (a reference to an invoice), that invoice comes first:
+its own costs, interest and principal in the same order; what is left goes on in the
+general order. The debtor may choose the debt (DE § 366(1) BGB, NL art. 6:43(1) BW,
+AT § 1415 ABGB, BE art. 1253 old Civil Code), but not principal before interest and costs
+within it (DE § 367 BGB, NL art. 6:44 BW, AT § 1416 ABGB, BE art. 1254 old Civil Code).
+
+Per country (LAW.md § 8):
+- DE, NL (and any other country): by kind across the debtor's items — all costs, then all
+  interest, then principal; due items before items not yet due; older first.
+- AT: by debt — the oldest due invoice's costs and interest, then that invoice, then the
+  next invoice's (OGH RS0105482: "auf die für das zuerst fällig gewordene Kapital
+  verfallenen Zinsen, dann auf dieses Kapital …").
+- BE: by debt as in Austria, interest before costs (art. 1254 names interest only; where
+  costs rank is unconfirmed, so they come after interest and before principal).
+
+Explicit allocations (``payment_record(allocations=...)``) are the creditor's own choice
+and are applied as given; the order here is for money the creditor applies by the law.
+
+Set-based: ``payments_allocate`` reads and locks the open items of all the payments'
+debtors in one query, orders and splits in memory, and writes the allocations, the items'
+open amounts and the audit events in bulk, whatever the number of payments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q, Sum
+
+from tact.audit.services import Change, audit_bulk
+from tact.core.money import quantize
+
+from .errors import InvalidLedgerField
+from .models import Allocation, Debtor, Invoice, InvoiceKind, Payment
+
+ZERO = Decimal("0")
+COSTS = (InvoiceKind.FEE.value, InvoiceKind.FLAT_COMPENSATION.value)
+_BY_KIND = {
+    InvoiceKind.FEE: 0,
+    InvoiceKind.FLAT_COMPENSATION: 0,
+    InvoiceKind.INTEREST: 1,
+    InvoiceKind.INVOICE: 2,
+}
+# kind -> rank within a debt, per country; countries not listed follow the default
+KIND_RANKS: dict[str, dict[str, int]] = {
+    "BE": {
+        InvoiceKind.INTEREST: 0,
+        InvoiceKind.FEE: 1,
+        InvoiceKind.FLAT_COMPENSATION: 1,
+        InvoiceKind.INVOICE: 2,
+    },
+}
+BY_DEBT = frozenset({"AT", "BE"})  # countries that order debt by debt (charges with their invoice)
+RULES = {
+    "DE": "§§ 366, 367 BGB",
+    "NL": "art. 6:43, 6:44 BW",
+    "AT": "§§ 1415, 1416 ABGB",
+    "BE": "art. 1253, 1254 old Civil Code",
+}
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    """What the order needs of an open item (an invoice or a charge)."""
+
+    id: int
+    number: str
+    kind: str
+    due_on: date
+    open_amount: Decimal
+    parent_id: int | None
+    parent_due_on: date | None
+
+    @property
+    def debt_id(self) -> int:
+        """The invoice a charge belongs to, or the invoice itself."""
+        return self.parent_id or self.id
+
+    @property
+    def debt_due_on(self) -> date:
+        return self.parent_due_on or self.due_on
+
+
+def order_key(item: OpenItem, *, country: str, value_on: date, named: Sequence[int] = ()) -> tuple:
+    """Where ``item`` stands in the order a payment of ``value_on`` is applied in.
+
+    ``named``: the invoice ids the debtor named, in its order (charges follow their invoice).
+    """
+    rank = KIND_RANKS.get(country, _BY_KIND)[item.kind]
+    if item.debt_id in named:
+        return (0, named.index(item.debt_id), rank, item.due_on, item.id)
+    if country in BY_DEBT:
+        return (1, item.debt_due_on > value_on, item.debt_due_on, item.debt_id, rank, item.due_on, item.id)
+    return (1, rank, item.due_on > value_on, item.due_on, item.id)
+
+
+def allocation_order(
+    *, items: Sequence[OpenItem], amount: Decimal, country: str, value_on: date, named: Sequence[int] = ()
+) -> list[tuple[OpenItem, Decimal]]:
+    """Split ``amount`` over ``items`` in the legal order: each item gets at most its open
+    amount, nothing is left on an item while money remains, and the total is at most ``amount``.
+
+    Example (DE): 100.00 against RE-1 (1,000.00), its flat compensation (40.00) and its
+    interest (12.34) → 40.00 to the flat compensation, 12.34 to the interest, 47.66 to RE-1.
+    """
+    left = amount
+    out: list[tuple[OpenItem, Decimal]] = []
+    for item in sorted(items, key=lambda i: order_key(i, country=country, value_on=value_on, named=named)):
+        if left <= 0:
+            break
+        if item.open_amount <= 0:
+            continue
+        part = min(item.open_amount, left)
+        out.append((item, part))
+        left -= part
+    return out
+
+
+def _open_items(debtor_currency: set[tuple[int, str]]) -> dict[tuple[int, str], list[OpenItem]]:
+    """The open invoices and charges of the given (debtor, currency) pairs, locked, in one query."""
+    condition = Q()
+    for debtor_id, currency in sorted(debtor_currency):
+        condition |= Q(debtor_id=debtor_id, currency=currency)
+    rows = (
+        Invoice.objects.select_for_update(of=("self",))
+        .filter(condition, open_amount__gt=0)
+        .exclude(kind=InvoiceKind.CREDIT_NOTE)
+        .order_by("pk")
+        .values_list("id", "number", "kind", "due_on", "open_amount", "parent_id", "parent__due_on", "debtor_id",
+                     "currency")
+    )  # fmt: skip
+    found: dict[tuple[int, str], list[OpenItem]] = {pair: [] for pair in debtor_currency}
+    for *facts, debtor_id, currency in rows:
+        found[(debtor_id, currency)].append(OpenItem(*facts))
+    return found
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What ``payments_allocate`` did with one payment."""
+
+    payment: Payment
+    allocations: list[tuple[str, Decimal]]  # (item number, amount), in the order applied
+    rule: str
+    unapplied: Decimal  # what no open item took (an overpayment stays on the payment)
+
+
+def _check(payment: Payment, named: Sequence[Invoice], index: int) -> None:
+    if payment.amount <= 0:
+        raise InvalidLedgerField(
+            field=f"payments.{index}.amount",
+            problem=f"only money received is applied in the legal order, not {payment.amount}.",
+        )
+    if payment.debtor_id is None:
+        raise InvalidLedgerField(
+            field=f"payments.{index}.debtor", problem="the payer must be known to apply its payment."
+        )
+    for item in named:
+        if item.debtor_id != payment.debtor_id:
+            raise InvalidLedgerField(
+                field=f"payments.{index}.named", problem=f"item {item.number} belongs to another debtor."
+            )
+        if item.kind == InvoiceKind.CREDIT_NOTE:
+            raise InvalidLedgerField(
+                field=f"payments.{index}.named", problem=f"item {item.number} is a credit note, not a debt."
+            )
+
+
+def allocations_apply(
+    *, payments: Sequence[Payment], named: Mapping[int, Sequence[Invoice]] | None = None
+) -> list[Applied]:
+    """Apply what is not yet allocated of each payment to its debtor's open items in the
+    legal order (see the module). Payments of the same debtor go in value-date order.
+    Writes the allocations and open amounts in bulk; audits nothing (callers do).
+    """
+    named = named or {}
+    for index, payment in enumerate(payments):
+        _check(payment, named.get(payment.pk, ()), index)
+    if not payments:
+        return []
+    countries = dict(
+        Debtor.objects.filter(pk__in={p.debtor_id for p in payments}).values_list("pk", "country")
+    )
+    allocated = dict(
+        Allocation.objects.filter(payment__in=[p.pk for p in payments])
+        .values("payment")
+        .annotate(s=Sum("amount"))
+        .values_list("payment", "s")
+        .order_by()
+    )
+    pool = _open_items({(p.debtor_id, p.currency) for p in payments})
+    remaining: dict[int, Decimal] = {}  # item id -> open amount as the payments before left it
+    writes: list[Allocation] = []
+    applied: list[Applied] = []
+    for payment in sorted(payments, key=lambda p: (p.value_on, p.pk)):
+        country = countries[payment.debtor_id]
+        items = [
+            item if item.id not in remaining else _with_open(item, remaining[item.id])
+            for item in pool[(payment.debtor_id, payment.currency)]
+        ]
+        names = [i.parent_id or i.pk for i in named.get(payment.pk, ())]
+        left = payment.amount - (allocated.get(payment.pk) or ZERO)
+        parts = allocation_order(
+            items=items, amount=left, country=country, value_on=payment.value_on, named=names
+        )
+        for item, part in parts:
+            remaining[item.id] = (remaining.get(item.id, item.open_amount)) - part
+            writes.append(
+                Allocation(creditor_id=payment.creditor_id, payment=payment, invoice_id=item.id, amount=part)
+            )
+        applied.append(
+            Applied(
+                payment=payment,
+                allocations=[(item.number, quantize(part, payment.currency)) for item, part in parts],
+                rule=RULES.get(country, RULES["DE"]),
+                unapplied=quantize(left - sum((part for _, part in parts), ZERO), payment.currency),
+            )
+        )
+    Allocation.objects.bulk_create(writes, batch_size=1000)
+    value_on = {w.invoice_id: w.payment.value_on for w in writes}  # the last payment that touched it
+    Invoice.objects.bulk_update(
+        [
+            Invoice(pk=pk, open_amount=open_amount, settled_on=value_on[pk] if open_amount == 0 else None)
+            for pk, open_amount in remaining.items()
+        ],
+        ["open_amount", "settled_on"],
+        batch_size=1000,
+    )
+    return applied
+
+
+def _with_open(item: OpenItem, open_amount: Decimal) -> OpenItem:
+    return OpenItem(
+        item.id, item.number, item.kind, item.due_on, open_amount, item.parent_id, item.parent_due_on
+    )
+
+
+@transaction.atomic
+def payments_allocate(
+    *, payments: Sequence[Payment], named: Mapping[int, Sequence[Invoice]] | None = None, by: Any
+) -> list[Applied]:
+    """Apply payments already recorded (a bank statement's lines matched to debtors) to their
+    debtors' open items in the legal order, all in one go; one audit event per payment.
+
+    ``named``: payment id → the invoices its reference names. Raises InvalidLedgerField
+    (``payments.3.amount``) for a payment that is not money received or has no debtor, or a
+    named item of another debtor.
+    """
+    applied = allocations_apply(payments=payments, named=named)
+    if applied:
+        audit_bulk(
+            creditor=applied[0].payment.creditor,
+            actor=by,
+            action="payment_allocated",
+            changes=[
+                Change(
+                    "ledger.payment",
+                    str(a.payment.pk),
+                    None,
+                    {"allocations": dict(a.allocations), "rule": a.rule, "unapplied": a.unapplied},
+                )
+                for a in applied
+            ],
+        )
+    return applied
