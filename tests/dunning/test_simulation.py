@@ -11,7 +11,7 @@ from django_scopes import scope
 from tact.audit.models import AuditEvent
 from tact.core.errors import NotFound
 from tact.dunning.models import Action, Decision, Hold, Policy, StageHistory
-from tact.dunning.services import hold_place
+from tact.dunning.services import hold_place, policy_create
 from tact.dunning.simulation import REASONS, debtor_simulate
 from tact.ledger.models import PaymentSource
 from tact.ledger.services import invoice_set_open_amount
@@ -222,3 +222,27 @@ def test_another_creditors_debtor_and_policy_are_not_reachable(presets, other_cr
         debtor_simulate(debtor=theirs, on=THURSDAY)
     with pytest.raises(NotFound):
         debtor_simulate(debtor=mine, on=THURSDAY, policy=their_policy)
+
+
+def test_a_creditor_whose_policies_have_no_threshold_is_planned(in_scope):
+    # given a default policy without any threshold (PostgreSQL once refused the untyped NULL minimum)
+    policy_create(
+        creditor=in_scope, name="No minimum", is_default=True,
+        stages=[{"key": "r1", "name": "Reminder", "offset_days": 3, "channels": ["email"], "template_key": "reminder"}],
+    )  # fmt: skip
+    debtor, [item] = debtor_with_items(in_scope, due=[MONDAY], amount="1.00")
+    # when the debtor is simulated and the cycle runs
+    found = _item(debtor_simulate(debtor=debtor, on=THURSDAY), item.number)
+    summary = run(in_scope, THURSDAY)
+    # then even one euro is reminded
+    assert found["reason"] == "advances"
+    assert summary.actions == 1
+
+
+def test_a_day_before_anything_is_overdue_shows_a_zero_overdue_total(presets):
+    debtor, [item] = debtor_with_items(presets, due=[MONDAY + timedelta(days=20)])
+    result = debtor_simulate(debtor=debtor, on=MONDAY)
+    found = _item(result, item.number)
+    assert (found["reason"], found["next_stage"]["key"]) == ("not_yet_due", "pre_due")
+    assert found["next_stage"]["on"] == (MONDAY + timedelta(days=17)).isoformat()
+    assert result["thresholds"]["EUR"] == {"minimum": "10.00", "overdue_total": "0.00", "met": False}

@@ -235,7 +235,8 @@ def _channel_case(plan: PlanInput) -> str:
 
 def _minimum_case(sql: Sql, plan: PlanInput) -> None:
     if not plan.thresholds:
-        sql.add("NULL")
+        # Typed: PostgreSQL takes a bare NULL column as text and refuses to compare it to money.
+        sql.add("CAST(NULL AS NUMERIC)")
         return
     sql.add("CASE")
     for (policy_id, currency), minimum in sorted(plan.thresholds.items()):

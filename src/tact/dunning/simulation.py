@@ -16,7 +16,6 @@ country. The projection assumes nothing happens in between (no payment, hold or 
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -233,16 +232,16 @@ def _explain(*, debtor: Debtor, on: date, policy: Policy | None, summary: Any) -
     action_of = {number: index for index, action in enumerate(summary.planned) for number in action["items"]}
     business_day = is_business_day(debtor.country, on)
 
-    overdue: Counter = Counter()
+    overdue: dict[str, Decimal] = {}
     for item in items:
         if item.due_on < on and item.open_amount > 0:
-            overdue[item.currency] += item.open_amount
+            overdue[item.currency] = overdue.get(item.currency, ZERO) + item.open_amount
     currencies = sorted({i.currency for i in items if i.open_amount > 0})
     threshold_facts = {
         currency: {
             "minimum": _money(thresholds[currency], currency) if currency in thresholds else None,
-            "overdue_total": _money(overdue[currency], currency),
-            "met": currency not in thresholds or overdue[currency] >= thresholds[currency],
+            "overdue_total": _money(overdue.get(currency, ZERO), currency),
+            "met": currency not in thresholds or overdue.get(currency, ZERO) >= thresholds[currency],
         }
         for currency in currencies
     }
