@@ -7,11 +7,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from tact.audit.services import audit_record
+from tact.audit.services import Change, audit_bulk, audit_record
 
 from .errors import ActionNotChangeable, HoldInvalid
 from .holds import decision_log
-from .models import Action, ActionStatus, StageChannel, Tone
+from .models import Action, ActionStatus, Decision, StageChannel, Tone
 
 OPEN = (ActionStatus.PLANNED, ActionStatus.AWAITING_APPROVAL)
 RULE_VERSION = "approval/1"
@@ -84,3 +84,54 @@ def action_change(*, action: Action, by: Any, channel: str | None = None, tone: 
         after={"channel": action.channel, "tone": action.tone},
     )
     return action
+
+
+@transaction.atomic
+def actions_bulk_approve(*, ids: list[int], by: Any) -> list[Action]:
+    """Approve several actions at once, all or nothing: if one of them is not open (sent,
+    skipped, approved meanwhile) or not found in the creditor's scope, none is approved.
+
+    Reads and locks the set in one query and writes it in one update; the decisions and
+    audit events are appended in bulk. Raises ActionNotChangeable naming the first action
+    that cannot be approved, HoldInvalid when no id is given.
+    """
+    wanted = sorted(set(ids))
+    if not wanted:
+        raise HoldInvalid(field="actions", problem="choose at least one action to approve")
+    actions = list(Action.objects.select_for_update().filter(pk__in=wanted).order_by("pk"))
+    found = {a.pk: a for a in actions}
+    for pk in wanted:
+        action = found.get(pk)
+        if action is None:
+            raise ActionNotChangeable(action=pk, status="not found", verb="approved")
+        if action.status not in OPEN:
+            raise ActionNotChangeable(action=pk, status=action.status, verb="approved")
+    now = timezone.now()
+    decided_by = by if getattr(by, "pk", None) else None
+    befores = {a.pk: {"status": a.status} for a in actions}
+    Action.objects.filter(pk__in=wanted).update(
+        status=ActionStatus.APPROVED, decided_by=decided_by, decided_at=now, updated_at=now
+    )
+    after = {"status": ActionStatus.APPROVED.value}
+    Decision.objects.bulk_create(
+        Decision(
+            creditor_id=a.creditor_id,
+            subject_type="dunning.action",
+            subject_id=str(a.pk),
+            reason="action_approved",
+            facts={"before": befores[a.pk], "after": after, "bulk": True},
+            rule_version=RULE_VERSION,
+            decided_at=now,
+        )  # fmt: skip
+        for a in actions
+    )
+    for a in actions:
+        a.status, a.decided_by, a.decided_at = ActionStatus.APPROVED, decided_by, now
+    audit_bulk(
+        creditor=actions[0].creditor,
+        actor=by,
+        action="action_approved",
+        changes=[Change("dunning.action", str(a.pk), befores[a.pk], after) for a in actions],
+        facts={"bulk": True, "count": len(actions)},
+    )
+    return actions

@@ -1,6 +1,6 @@
 """Writes of the dunning app. Other apps import from here and from ``selectors`` only."""
 
-from .actions import action_approve, action_change, action_skip
+from .actions import action_approve, action_change, action_skip, actions_bulk_approve
 from .cycle import CycleSummary, cycle_run
 from .holds import decision_log, hold_end, hold_place
 from .policies import StageSpec, policy_assign, policy_create, policy_override, policy_validate
@@ -12,6 +12,7 @@ __all__ = [
     "action_approve",
     "action_change",
     "action_skip",
+    "actions_bulk_approve",
     "cycle_run",
     "decision_log",
     "hold_end",

@@ -50,10 +50,15 @@ class Role(models.TextChoices):
     READ_ONLY = "read_only", _("Read-only")
 
 
+# Approving dunning actions, running the cycle and editing policies: not for agents and
+# read-only members.
+DUNNING_DECISIONS = {"approve", "run_cycle", "manage_policies"}
+
 # What each role may do; views and API endpoints ask `may(role, action)`.
 PERMISSIONS: dict[str, set[str]] = {
-    Role.ADMIN: {"read", "write", "import", "manage_users", "manage_tokens", "manage_settings"},
-    Role.CREDIT_MANAGER: {"read", "write", "import", "manage_tokens"},
+    Role.ADMIN: {"read", "write", "import", "manage_users", "manage_tokens", "manage_settings"}
+    | DUNNING_DECISIONS,
+    Role.CREDIT_MANAGER: {"read", "write", "import", "manage_tokens"} | DUNNING_DECISIONS,
     Role.AGENT: {"read", "write"},
     Role.READ_ONLY: {"read"},
 }
