@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import dunning_views as dunning
 from . import views
 
 app_name = "workbench"
@@ -18,4 +19,25 @@ urlpatterns = [
     path("settings/tokens/", views.api_tokens, name="api_tokens"),
     path("settings/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("creditor/", views.creditor_switch, name="creditor_switch"),
+    # dunning: plan, approvals, holds, policies, law
+    path("dunning/plan/", dunning.plan, name="dunning_plan"),
+    path("dunning/cycle/", dunning.cycle_run, name="dunning_cycle_run"),
+    path("dunning/approvals/", dunning.approvals, name="dunning_approvals"),
+    path("dunning/approvals/bulk/", dunning.actions_bulk_approve, name="dunning_bulk_approve"),
+    path("dunning/actions/<int:action_id>/approve/", dunning.action_approve, name="dunning_action_approve"),
+    path("dunning/actions/<int:action_id>/skip/", dunning.action_skip, name="dunning_action_skip"),
+    path("dunning/actions/<int:action_id>/change/", dunning.action_change, name="dunning_action_change"),
+    path("debtors/<int:debtor_id>/holds/", dunning.hold_place, name="dunning_hold_place"),
+    path("holds/<int:hold_id>/end/", dunning.hold_end, name="dunning_hold_end"),
+    path("dunning/policies/", dunning.policies, name="dunning_policies"),
+    path("dunning/policies/presets/", dunning.presets_install, name="dunning_presets_install"),
+    path("dunning/policies/<int:policy_id>/", dunning.policy_edit, name="dunning_policy"),
+    path("dunning/policies/<int:policy_id>/assign/", dunning.policy_assign, name="dunning_policy_assign"),
+    path(
+        "dunning/policies/<int:policy_id>/assignments/<int:assignment_id>/remove/",
+        dunning.policy_unassign_view,
+        name="dunning_policy_unassign",
+    ),
+    path("dunning/policies/<int:policy_id>/simulate/", dunning.policy_simulate, name="dunning_policy_simulate"),
+    path("law/", dunning.law_page, name="law"),
 ]

@@ -1,0 +1,22 @@
+"""``{% holds_panel debtor %}`` / ``{% holds_panel debtor item %}``: the holds of a debtor
+(or of one item and its debtor) with the form to place one, on the debtor and item pages.
+
+The panel's own views answer its forms (``dunning_views.hold_place``/``hold_end``), so the
+pages that show it need no change beyond the tag.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+register = template.Library()
+
+
+@register.inclusion_tag("workbench/dunning/_holds.html", takes_context=True)
+def holds_panel(context, debtor, item=None) -> dict[str, Any]:
+    from tact.workbench.dunning_views import holds_panel_context
+
+    request = context["request"]
+    return {**holds_panel_context(request, debtor=debtor, item=item), "csrf_token": context.get("csrf_token")}
