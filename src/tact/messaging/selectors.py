@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from .editor import (
+    Catalog,
+    CatalogFilter,
+    CatalogRow,
+    context_documentation,
+    preview_debtors,
+    template_catalog,
+    template_known_keys,
+    template_version_get,
+)
 from .errors import TemplateNotFound
 from .models import MessageTemplate, Tone
 
@@ -52,3 +62,19 @@ def template_history(
 def template_keys() -> list[str]:
     """The stage keys tact ships texts for."""
     return sorted(set(MessageTemplate.shipped.filter(is_current=True).values_list("key", flat=True)))
+
+
+__all__ = [
+    "Catalog",
+    "CatalogFilter",
+    "CatalogRow",
+    "context_documentation",
+    "preview_debtors",
+    "template_catalog",
+    "template_fallbacks",
+    "template_history",
+    "template_keys",
+    "template_known_keys",
+    "template_pick",
+    "template_version_get",
+]

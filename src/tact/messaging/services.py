@@ -12,9 +12,12 @@ from django.db import transaction
 from tact.audit.services import audit_record
 from tact.tenancy.models import Creditor
 
+from .calls import CallInvalid, CallOutcome, CallRecord, call_outcome_record, call_script_for
 from .context import FINAL_KEYS, HANDOVER_KEYS, MessageContext, message_context
+from .editor import DraftCheck, Problem, preview_context, template_draft_check
 from .errors import ContextIncomplete, TemplateInvalid, ToneRefused
 from .models import MessageChannel, MessageTemplate, Tone
+from .personal import PersonalEmail, PersonalEmailInvalid, personal_email_send, personal_email_start
 from .rendering import Rendered, context_words, render_source, tone_enforce
 from .samples import sample_context
 from .selectors import template_pick
@@ -23,11 +26,24 @@ from .tone import Finding, tone_check
 LANGUAGE_CODES = ("de", "nl", "en", "fr")
 
 __all__ = [
+    "CallInvalid",
+    "CallOutcome",
+    "CallRecord",
+    "DraftCheck",
     "Finding",
     "MessageContext",
+    "PersonalEmail",
+    "PersonalEmailInvalid",
+    "Problem",
     "Rendered",
+    "call_outcome_record",
+    "call_script_for",
     "message_context",
+    "personal_email_send",
+    "personal_email_start",
+    "preview_context",
     "template_check",
+    "template_draft_check",
     "template_render",
     "template_save",
     "tone_check",
