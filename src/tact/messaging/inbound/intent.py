@@ -31,7 +31,7 @@ MAX_CHARS = 2000  # the first lines carry the intent; long mails are mostly quot
 
 # (intent, rule code, pattern). Codes are stable (stored with the tag), never renamed.
 _RULES: list[tuple[str, str, str]] = [
-    ("already_paid", "paid_de", r"\b(bereits|schon|längst|laengst)\s+(be)?(zahlt|überwiesen|beglichen|ausgeglichen)\b|\bwurde\s+(bereits\s+|schon\s+|längst\s+)?(beglichen|bezahlt|überwiesen)\b|\bzahlung\s+(ist\s+)?(erfolgt|erledigt)\b|\bhabe\s+(gestern\s+|heute\s+|am\s+\S+\s+|per\s+\S+\s+|bar\s+\S*\s*)?(überwiesen|bezahlt|gezahlt)\b|\b(abgegangen|eingezogen|verrechnet)\b"),  # fmt: skip
+    ("already_paid", "paid_de", r"\b(bereits|schon|längst|laengst)\s+(\S+\s+){0,4}(bezahlt|gezahlt|überwiesen|beglichen|ausgeglichen)\b|\bwurde\s+(bereits\s+|schon\s+|längst\s+)?(beglichen|bezahlt|überwiesen)\b|\bzahlung\s+(ist\s+)?(erfolgt|erledigt)\b|\bhabe\s+(gestern\s+|heute\s+|am\s+\S+\s+|per\s+\S+\s+|bar\s+\S*\s*)?(überwiesen|bezahlt|gezahlt)\b|\b(abgegangen|eingezogen|verrechnet)\b"),  # fmt: skip
     ("already_paid", "paid_en", r"\balready\s+(been\s+)?(paid|settled|transferred)\b|\b(has|have|was|were)\s+(already\s+)?been\s+(paid|settled)\b|\b(i|we)\s+(already\s+)?(paid|transferred|settled)\b|\b(was|were)\s+paid\s+(on|by|via|in)\b|\bpaid\s+(ages|long)\s+ago\b|\bsettled\s+already\b"),  # fmt: skip
     ("already_paid", "paid_nl", r"\b(al|reeds|allang)\s+(betaald|overgemaakt|voldaan)\b|\b(heb|hebben)\s+(\S+\s+){0,3}(betaald|overgemaakt)\b|\bis\s+(al|reeds)\s+voldaan\b"),  # fmt: skip
     ("already_paid", "paid_fr", r"\bdéjà\s+(été\s+)?(payée?s?|réglée?s?|versée?s?|virée?s?)\b|\b(j'ai|j’ai|nous\s+avons)\s+(déjà\s+)?(payé|réglé|viré|fait\s+le\s+virement)\b|\bpayée?s?\s+depuis\s+longtemps\b"),  # fmt: skip
@@ -151,7 +151,7 @@ def intent_classify(text: str, *, model: Any = None) -> Intent:
         return Intent(intent="other", confidence=0.0, method="empty")
     model = model if model is not None else intent_model()
     probabilities = model.predict_proba([text])[0]
-    scores = {label: float(p) for label, p in zip(model.classes_, probabilities, strict=True)}
+    scores = {str(label): float(p) for label, p in zip(model.classes_, probabilities, strict=True)}
     fired = rules_fired(text)
     if fired:
         candidates = {intent for intent, _ in fired}
