@@ -81,6 +81,8 @@ ACTION_TITLES = {
     "invoice_updated": gettext_lazy("Item %(number)s changed"),
     "open_amount_changed": gettext_lazy("Open amount of %(number)s changed"),
     "payment_recorded": gettext_lazy("Payment recorded"),
+    "call_logged": gettext_lazy("Phone call"),
+    "personal_email_sent": gettext_lazy("Personal e-mail sent"),
 }
 IMPORT_TITLES = {
     ("ledger.debtor", True): gettext_lazy("Debtor created by import"),
@@ -153,8 +155,36 @@ def _value(name: str, value: Any, currency: str) -> str:
     return str(value)
 
 
+def _call_detail(after: dict[str, Any], currency: str) -> str:
+    """A recorded call: the outcome and what was agreed (messaging.calls writes the facts)."""
+    from tact.messaging.services import CallOutcome
+
+    from .templatetags.tact_format import ldate, money
+
+    def day(name: str) -> str:
+        return ldate(date.fromisoformat(after[name]))
+
+    outcome = after.get("outcome", "")
+    parts = [str(CallOutcome(outcome).label) if outcome in CallOutcome.values else outcome]
+    if after.get("promise_on"):
+        amount = money(Decimal(after["promise_amount"]), after.get("currency") or currency)
+        parts.append(_("%(amount)s by %(day)s") % {"amount": amount, "day": day("promise_on")})
+    if after.get("items"):
+        parts.append(", ".join(after["items"]) + (f": {after['reason']}" if after.get("reason") else ""))
+    if after.get("call_back_on"):
+        parts.append(_("call back on %(day)s") % {"day": day("call_back_on")})
+    if after.get("hardship_until"):
+        parts.append(_("paused until %(day)s") % {"day": day("hardship_until")})
+    parts += [p for p in (after.get("contact"), after.get("note")) if p]
+    return " · ".join(parts)
+
+
 def _detail(event: AuditEvent, currency: str) -> str:
     before, after = event.before or {}, event.after or {}
+    if event.action == "call_logged":
+        return _call_detail(after, currency)
+    if event.action == "personal_email_sent":
+        return " · ".join(str(after.get(k, "")) for k in ("to", "subject"))
     currency = str(after.get("currency") or before.get("currency") or currency)
     label = partial(_field_label, event.subject_type)
     parts = []

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import dunning_views as dunning
+from . import messaging_views as messaging
 from . import views
 
 app_name = "workbench"
@@ -40,4 +41,23 @@ urlpatterns = [
     ),
     path("dunning/policies/<int:policy_id>/simulate/", dunning.policy_simulate, name="dunning_policy_simulate"),
     path("law/", dunning.law_page, name="law"),
+    # messaging: the template editor, phone calls, personal e-mails
+    path("templates/", messaging.template_list, name="templates"),
+    path(
+        "templates/<slug:key>/<str:channel>/<str:language>/<str:tone>/",
+        messaging.template_edit,
+        name="template_edit",
+    ),
+    path(
+        "templates/<slug:key>/<str:channel>/<str:language>/<str:tone>/preview/",
+        messaging.template_preview,
+        name="template_preview",
+    ),
+    path(
+        "templates/<slug:key>/<str:channel>/<str:language>/<str:tone>/restore/<int:version_id>/",
+        messaging.template_restore,
+        name="template_restore",
+    ),
+    path("debtors/<int:debtor_id>/call/", messaging.call_log, name="call_log"),
+    path("debtors/<int:debtor_id>/email/", messaging.personal_email, name="personal_email"),
 ]

@@ -1,0 +1,433 @@
+"""The messaging pages: the template editor, the call outcome form, a personal e-mail.
+
+Like every workbench view they run in the creditor's scope: a debtor, contact, item,
+action or template version of another creditor is not found (404). Reading needs a
+membership; changing anything needs the ``write`` permission (read-only members see the
+pages without the forms' buttons and get 403 on a post).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tact.core import clock
+from tact.dunning.models import Action
+from tact.dunning.selectors import holds_active
+from tact.ledger.models import Contact, Debtor
+from tact.ledger.selectors import open_items_of
+from tact.messaging import selectors as msg_selectors
+from tact.messaging import services as msg
+from tact.messaging.errors import (
+    ContextIncomplete,
+    ProviderError,
+    TemplateInvalid,
+    TemplateNotFound,
+    ToneRefused,
+)
+from tact.messaging.models import MessageChannel, MessageTemplate, Tone
+from tact.tenancy.models import LANGUAGES, may
+
+from .messaging_forms import (
+    CallOutcomeForm,
+    PersonalEmailForm,
+    TemplateDraftForm,
+    TemplateFilterForm,
+    finding_rows,
+)
+from .views import member_required, require
+
+EDIT = "write"
+LANGUAGE_CODES = {code for code, _label in LANGUAGES}
+
+
+def _today(request: HttpRequest):
+    return clock.today(request.creditor.timezone)
+
+
+# -- the template list ------------------------------------------------------------------
+
+
+@require_GET
+@member_required
+def template_list(request: HttpRequest) -> HttpResponse:
+    creditor_id = request.creditor.pk
+    keys = sorted(msg_selectors.template_known_keys(creditor_id=creditor_id))
+    form = TemplateFilterForm(request.GET or None, keys=keys)
+    flt = msg_selectors.CatalogFilter(
+        key=form.value("key"),
+        language=form.value("language"),
+        tone=form.value("tone"),
+        channel=form.value("channel"),
+        only_own=bool(form.value("only_own")),
+    )
+    catalog = msg_selectors.template_catalog(creditor_id=creditor_id, flt=flt)
+    return render(request, "workbench/messaging/template_list.html", {"form": form, "catalog": catalog})
+
+
+# -- the editor -------------------------------------------------------------------------
+
+
+class Ident:
+    """The four parts of a template's address, checked: unknown parts answer 404."""
+
+    def __init__(self, request: HttpRequest, key: str, channel: str, language: str, tone: str) -> None:
+        if channel not in MessageChannel.values or language not in LANGUAGE_CODES or tone not in Tone.values:
+            raise Http404("no such template")
+        if key not in msg_selectors.template_known_keys(creditor_id=request.creditor.pk):
+            raise Http404("no such template")
+        self.key, self.channel, self.language, self.tone = key, channel, language, tone
+
+    @property
+    def parts(self) -> dict[str, str]:
+        return {"key": self.key, "channel": self.channel, "language": self.language, "tone": self.tone}
+
+    def url(self, name: str, *extra) -> str:
+        return reverse(f"workbench:{name}", args=[self.key, self.channel, self.language, self.tone, *extra])
+
+
+def _history(request: HttpRequest, ident: Ident) -> tuple[list[MessageTemplate], list[MessageTemplate]]:
+    wanted = {"key": ident.key, "language": ident.language, "tone": ident.tone, "channel": ident.channel}
+    own = list(
+        msg_selectors.template_history(creditor_id=request.creditor.pk, **wanted).select_related("created_by")
+    )
+    shipped = list(msg_selectors.template_history(creditor_id=None, **wanted)[:5])
+    return own, shipped
+
+
+def _starting_text(request: HttpRequest, ident: Ident, own, shipped) -> tuple[MessageTemplate | None, str]:
+    """The text the editor opens with, and where it comes from (for the page to say)."""
+    if version_id := request.GET.get("from", "").strip():
+        if not version_id.isdigit():
+            raise Http404("no such version")
+        try:
+            row = msg_selectors.template_version_get(
+                creditor_id=request.creditor.pk, version_id=int(version_id)
+            )
+        except MessageTemplate.DoesNotExist:
+            raise Http404("no such version") from None
+        if (row.key, row.channel, row.language, row.tone) != (
+            ident.key,
+            ident.channel,
+            ident.language,
+            ident.tone,
+        ):
+            raise Http404("no such version")
+        return row, "version"
+    current = next((r for r in own if r.is_current), None) or next((r for r in shipped if r.is_current), None)
+    if current is not None:
+        return current, "current"
+    try:
+        fallback = msg_selectors.template_pick(
+            creditor_id=request.creditor.pk,
+            creditor_language=request.creditor.language,
+            **ident.parts,
+        )
+    except TemplateNotFound:
+        return None, "empty"
+    return fallback, "fallback"
+
+
+def _debtor_or_none(debtor_id: int | None) -> Debtor | None:
+    if debtor_id is None:
+        return None
+    return get_object_or_404(Debtor, pk=debtor_id)  # another creditor's debtor: 404
+
+
+def _draft_check(request: HttpRequest, ident: Ident, form: TemplateDraftForm) -> msg.DraftCheck | None:
+    if not form.is_valid():
+        return None
+    debtor = _debtor_or_none(form.cleaned_data["debtor"])
+    context = None
+    error = ""
+    if debtor is not None:
+        try:
+            context = msg.preview_context(
+                creditor=request.creditor, debtor=debtor, key=ident.key, today=_today(request)
+            )
+        except ContextIncomplete as exc:
+            error = exc.message
+    check = msg.template_draft_check(
+        subject=form.cleaned_data["subject"],
+        body=form.cleaned_data["body"],
+        context=context,
+        sample_country=request.creditor.country,
+        **ident.parts,
+    )
+    if error:
+        check = msg.DraftCheck(
+            problems=check.problems, findings=check.findings, preview=None, preview_error=error
+        )
+    return check
+
+
+def _debtor_choices(request: HttpRequest) -> list[tuple[int, str]]:
+    choices = msg_selectors.preview_debtors()
+    wanted = request.GET.get("debtor", "")
+    if wanted.isdigit() and int(wanted) not in {pk for pk, _label in choices}:
+        debtor = _debtor_or_none(int(wanted))
+        choices.insert(0, (debtor.pk, f"{debtor.name} ({debtor.number})"))
+    return choices
+
+
+def _creditor_facts(creditor) -> dict[str, str]:
+    fields = ("street", "postal_code", "city", "vat_id", "primary_color", "accent_color")
+    return {"name": creditor.legal_name, **{name: getattr(creditor, name) for name in fields}}
+
+
+def _result_context(request: HttpRequest, ident: Ident, form: TemplateDraftForm) -> dict[str, Any]:
+    """What the preview pane shows: problems, tone findings, the rendered draft."""
+    check = _draft_check(request, ident, form)
+    document = ""
+    if check is not None and check.preview is not None and check.preview.html:
+        # The e-mail as the debtor's mail program shows it, in a sandboxed frame.
+        document = render_to_string(
+            "messaging/email.html",
+            {"body": check.preview.html, "subject": check.preview.subject, "language": ident.language,
+             "creditor": _creditor_facts(request.creditor)},
+        )  # fmt: skip
+    return {
+        "ident": ident,
+        "form": form,
+        "check": check,
+        "findings": finding_rows(check.findings) if check is not None else [],
+        "preview_document": document,
+        "may_edit": may(request.membership.role, EDIT),
+    }
+
+
+def _editor_page(
+    request: HttpRequest, ident: Ident, form: TemplateDraftForm, *, status: int = 200, error=None
+):
+    own, shipped = _history(request, ident)
+    start, source = (
+        _starting_text(request, ident, own, shipped) if request.method == "GET" else (None, "draft")
+    )
+    context = {
+        **_result_context(request, ident, form),
+        "ident_url": ident.url("template_edit"),
+        "channel_label": MessageChannel(ident.channel).label,
+        "tone_label": Tone(ident.tone).label,
+        "own": own,
+        "shipped": shipped,
+        "start": start,
+        "source": source,
+        "save_error": error,
+        "variables": msg_selectors.context_documentation(),
+        "preview_url": ident.url("template_preview"),
+    }
+    return render(request, "workbench/messaging/template_edit.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def template_edit(request: HttpRequest, key: str, channel: str, language: str, tone: str) -> HttpResponse:
+    ident = Ident(request, key, channel, language, tone)
+    debtors = _debtor_choices(request)
+    if request.method == "GET":
+        own, shipped = _history(request, ident)
+        start, _source = _starting_text(request, ident, own, shipped)
+        wanted = request.GET.get("debtor", "")
+        initial = {
+            "subject": start.subject if start else "",
+            "body": start.body if start else "",
+            "debtor": int(wanted) if wanted.isdigit() else (debtors[0][0] if debtors else None),
+        }
+        if start is not None and request.GET.get("from"):
+            initial["note"] = _("Back to version %(version)s") % {"version": start.version}
+        form = TemplateDraftForm(initial, debtors=debtors)  # bound: the page opens with a preview
+        return _editor_page(request, ident, form)
+
+    require(request, EDIT)
+    form = TemplateDraftForm(request.POST, debtors=debtors)
+    check = _draft_check(request, ident, form)
+    if check is None or not check.may_save:
+        return _editor_page(request, ident, form, status=400)
+    try:
+        row = msg.template_save(
+            creditor=request.creditor,
+            subject=form.cleaned_data["subject"],
+            body=form.cleaned_data["body"],
+            note=form.cleaned_data["note"],
+            by=request.user,
+            **ident.parts,
+        )
+    except (TemplateInvalid, ToneRefused) as exc:
+        return _editor_page(request, ident, form, status=400, error=exc.message)
+    messages.success(
+        request, _("Version %(version)s is saved and used from now on.") % {"version": row.version}
+    )
+    target = ident.url("template_edit")
+    if form.cleaned_data["debtor"]:
+        target += f"?debtor={form.cleaned_data['debtor']}"
+    return redirect(target)
+
+
+@require_POST
+@member_required
+def template_preview(request: HttpRequest, key: str, channel: str, language: str, tone: str) -> HttpResponse:
+    """The preview and the checks of a draft, re-rendered as the creditor types (htmx)."""
+    ident = Ident(request, key, channel, language, tone)
+    form = TemplateDraftForm(request.POST, debtors=msg_selectors.preview_debtors())
+    return render(request, "workbench/messaging/_draft_result.html", _result_context(request, ident, form))
+
+
+@require_POST
+@member_required
+def template_restore(
+    request: HttpRequest, key: str, channel: str, language: str, tone: str, version_id: int
+) -> HttpResponse:
+    """Save an earlier version (or the shipped text) as the newest version."""
+    require(request, EDIT)
+    ident = Ident(request, key, channel, language, tone)
+    try:
+        row = msg_selectors.template_version_get(creditor_id=request.creditor.pk, version_id=version_id)
+    except MessageTemplate.DoesNotExist:
+        raise Http404("no such version") from None
+    if (row.key, row.channel, row.language, row.tone) != (key, channel, language, tone):
+        raise Http404("no such version")
+    label = (
+        _("shipped text") if row.creditor_id is None else _("version %(version)s") % {"version": row.version}
+    )
+    try:
+        saved = msg.template_save(
+            creditor=request.creditor, subject=row.subject, body=row.body, by=request.user,
+            note=f"restored {'shipped text' if row.creditor_id is None else f'version {row.version}'}",
+            **ident.parts,
+        )  # fmt: skip
+    except (TemplateInvalid, ToneRefused) as exc:
+        messages.error(
+            request, _("The %(what)s cannot be restored: %(why)s") % {"what": label, "why": exc.message}
+        )
+    else:
+        messages.success(
+            request, _("The %(what)s is now version %(version)s.") % {"what": label, "version": saved.version}
+        )
+    return redirect(ident.url("template_edit"))
+
+
+# -- the call outcome -------------------------------------------------------------------
+
+
+def _call_form(debtor: Debtor, data=None) -> CallOutcomeForm:
+    return CallOutcomeForm(
+        data,
+        contacts=Contact.objects.filter(debtor=debtor).order_by("-is_preferred", "id"),
+        items=open_items_of(debtor=debtor),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def call_log(request: HttpRequest, debtor_id: int) -> HttpResponse:
+    """The call script and the outcome form; for a phone action when ``?action=<id>``."""
+    debtor = get_object_or_404(Debtor, pk=debtor_id)
+    action = None
+    if (action_id := request.GET.get("action", "")).strip():
+        if not action_id.isdigit():
+            raise Http404("no such action")
+        action = get_object_or_404(Action, pk=int(action_id), debtor=debtor)
+    form = _call_form(debtor)
+    status = 200
+    if request.method == "POST":
+        require(request, EDIT)
+        form = _call_form(debtor, request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                record = msg.call_outcome_record(
+                    debtor=debtor, outcome=data["outcome"], today=_today(request), by=request.user,
+                    note=data["note"], contact=data["contact"], action=action, promise_on=data["promise_on"],
+                    promise_amount=data["promise_amount"], disputed_items=list(data["disputed_items"]),
+                    dispute_reason=data["dispute_reason"], call_back_on=data["call_back_on"],
+                    hardship_until=data["hardship_until"],
+                )  # fmt: skip
+            except msg.CallInvalid as exc:
+                form.add_error(
+                    exc.field if exc.field in form.fields else None, exc.message.split(": ", 1)[-1]
+                )
+            else:
+                label = msg.CallOutcome(record.outcome).label
+                messages.success(request, _("The call is recorded: %(outcome)s.") % {"outcome": label})
+                return redirect("workbench:debtor", debtor_id=debtor.pk)
+        status = 400
+    script, script_error = None, ""
+    try:
+        script = msg.call_script_for(
+            creditor=request.creditor, debtor=debtor, today=_today(request), action=action
+        )
+    except (TemplateNotFound, TemplateInvalid, ToneRefused, ContextIncomplete) as exc:
+        script_error = exc.message
+    context = {
+        "debtor": debtor,
+        "action": action,
+        "form": form,
+        "script": script,
+        "script_error": script_error,
+        "holds": holds_active(debtor=debtor, on=_today(request)).select_related("invoice"),
+        "may_edit": may(request.membership.role, EDIT),
+    }
+    return render(request, "workbench/messaging/call.html", context, status=status)
+
+
+# -- a personal e-mail ------------------------------------------------------------------
+
+
+def _email_form(debtor: Debtor, data=None, initial=None) -> PersonalEmailForm:
+    contacts = Contact.objects.filter(debtor=debtor).exclude(email="").order_by("-is_preferred", "id")
+    return PersonalEmailForm(data, contacts=contacts, initial=initial)
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def personal_email(request: HttpRequest, debtor_id: int) -> HttpResponse:
+    """A one-off e-mail from a person to one of the debtor's contacts."""
+    debtor = get_object_or_404(Debtor, pk=debtor_id)
+    form = _email_form(
+        debtor,
+        initial=msg.personal_email_start(
+            creditor=request.creditor, debtor=debtor, by=request.user, today=_today(request)
+        ),
+    )
+    status = 200
+    if request.method == "POST":
+        require(request, EDIT)
+        form = _email_form(debtor, request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                msg.personal_email_send(
+                    creditor=request.creditor, debtor=debtor, contact=data["contact"], subject=data["subject"],
+                    body=data["body"], include_items=data["include_items"], by=request.user,
+                    today=_today(request),
+                )  # fmt: skip
+            except ToneRefused as exc:
+                for finding in exc.findings:
+                    form.add_error("body", f"{finding['explanation']} “{finding['sentence']}”")
+            except msg.PersonalEmailInvalid as exc:
+                form.add_error(
+                    exc.field if exc.field in form.fields else None, exc.message.split(": ", 1)[-1]
+                )
+            except ContextIncomplete as exc:
+                form.add_error(None, exc.message)
+            except ProviderError as exc:
+                form.add_error(
+                    None,
+                    _("The mail server did not take the e-mail (%(why)s). Nothing was sent; try again later.")
+                    % {"why": exc.message},
+                )
+            else:
+                messages.success(
+                    request, _("The e-mail to %(to)s is on its way.") % {"to": data["contact"].email}
+                )
+                return redirect("workbench:debtor", debtor_id=debtor.pk)
+        status = 400
+    context = {"debtor": debtor, "form": form, "may_edit": may(request.membership.role, EDIT)}
+    return render(request, "workbench/messaging/email.html", context, status=status)
