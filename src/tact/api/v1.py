@@ -8,14 +8,18 @@ from ninja import NinjaAPI
 
 from . import problems
 from .auth import TokenAuth, tenant_view
-from .endpoints import contacts, debtors, invoices, law, payments
+from .endpoints import contacts, debtors, dunning, invoices, law, payments
 
 DESCRIPTION = """\
-The receivables ledger of one creditor: debtors, contacts, invoices and credit notes, payments.
+The receivables ledger of one creditor: debtors, contacts, invoices and credit notes, payments;
+its dunning: policies, the day's actions and their approval, holds, the daily cycle and the
+simulation of one debtor's day; and the law calculators (statutory interest and fees).
 
 **Authentication.** Every request carries an API token: `Authorization: Bearer tact_<prefix>_<secret>`
 (create one with `tact token add --creditor SLUG --name NAME`). The token's creditor is the
-only one the request can see; a token with the read-only role may only read.
+only one the request can see; a token with the read-only role may only read. Approving,
+skipping or changing actions, running the cycle and creating or changing policies need a
+credit manager's or administrator's token.
 
 **Money** is a decimal string (`"1190.00"`), never a JSON number. Dates are ISO (`2025-12-31`).
 
@@ -66,4 +70,9 @@ api.add_router("/debtors", debtors.router)
 api.add_router("/contacts", contacts.router)
 api.add_router("/invoices", invoices.router)
 api.add_router("/payments", payments.router)
+api.add_router("/debtors", dunning.simulation_router)
+api.add_router("/policies", dunning.policies_router)
+api.add_router("/actions", dunning.actions_router)
+api.add_router("/holds", dunning.holds_router)
+api.add_router("/cycle", dunning.cycle_router)
 api.add_router("/law", law.router)
