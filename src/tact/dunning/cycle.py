@@ -34,6 +34,7 @@ from tact.ledger.models import Debtor
 from tact.tenancy.models import COUNTRIES, Creditor
 
 from .business_days import holiday_check, is_business_day
+from .charges import NOTHING_BOOKED, Booked, charges_booked
 from .grouping import (
     RULE_VERSION,
     GroupCharge,
@@ -226,6 +227,8 @@ class _Law:
         self.run_on = run_on
         self.book = book
         self._interest: dict[tuple, Any] = {}
+        # invoice id -> the charges booked on it already (charges.charges_booked)
+        self.booked: dict[int, Booked] = {}
 
     def law_facts(self, item: DueItem, policy: Policy) -> dict[str, Any]:
         law_kind = LAW_KINDS[item.kind]
@@ -356,18 +359,21 @@ class _Law:
         for item in charged:
             stage = config.stages[item.stage_id]
             facts = self.law_facts(item, policy)
+            booked = self.booked.get(item.id, NOTHING_BOOKED)
             interest = flat = None
             if stage.charges_interest:
                 amount, rule = self.interest(item, facts, refusals)
+                # Interest accrues from the due date; what earlier messages booked is claimed already.
+                amount = max(ZERO, amount - booked.interest)
                 interest_total += amount
                 interest_rule = rule or interest_rule
                 interest = str(quantize(amount, currency))
-            if stage.charges_flat_compensation and not config.flat_before[stage.pk]:
+            if stage.charges_flat_compensation and not config.flat_before[stage.pk] and not booked.flat:
                 amount, rule = self.flat(item, facts, refusals)
                 flat_total += amount
                 flat_rule = rule or flat_rule
                 flat = str(quantize(amount, currency))
-            if stage.charges_fees and not config.fees_before[stage.pk]:
+            if stage.charges_fees and not config.fees_before[stage.pk] and not booked.fee:
                 fee_items.append(item)
                 fee_facts.append(facts)
             priced.append(ItemCharge(item.id, interest, flat))
@@ -389,6 +395,7 @@ class _Law:
 def _charges(law: _Law) -> tuple[list[GroupCharge], int]:
     """Price the items whose stages charge, per debtor and currency; count the refusals."""
     charged: dict[tuple[int, str], list[DueItem]] = {}
+    law.booked = charges_booked(law.config.plan.creditor_id)
     for item in plan_items(advancing=True, charges=True):
         charged.setdefault((item.debtor_id, item.currency), []).append(item)
     charges = [law.group(items) for items in charged.values()]

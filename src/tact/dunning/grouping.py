@@ -248,21 +248,24 @@ def actions_append(plan: PlanInput, *, creditor_id: int, now: Any) -> None:
     # The debtor's number (the select's last column) is for listings only.
     body = select.text().replace(", g.debtor_number FROM g", " FROM g", 1)
     insert = f"INSERT INTO dunning_action ({', '.join(ACTION_COLUMNS)})"
-    history = "INSERT INTO dunning_stagehistory (creditor_id, invoice_id, stage_id, position, entered_on, action_id, created_at)"
+    history = (
+        "INSERT INTO dunning_stagehistory (creditor_id, invoice_id, stage_id, position, round, entered_on, action_id,"
+        " created_at)"
+    )
     with connection.cursor() as cursor:
         if d.is_pg():
             # One statement: the history joins the new actions as RETURNING gives them.
             head, select_part = body.split(" SELECT %s, g.debtor_id", 1)
             cursor.execute(
                 f"{head}, ins AS ({insert} SELECT %s, g.debtor_id{select_part} RETURNING id, debtor_id, currency)"
-                f" {history} SELECT %s, t.id, t.stage_id, t.position, %s, ins.id, %s FROM {TEMP} t"
+                f" {history} SELECT %s, t.id, t.stage_id, t.position, t.cur_round, %s, ins.id, %s FROM {TEMP} t"
                 " JOIN ins ON ins.debtor_id = t.debtor_id AND ins.currency = t.currency WHERE t.advancing <> 0",
                 [*select.params, creditor_id, d.day(plan.run_on), d.stamp(now)],
             )
             return
         cursor.execute(f"{insert} {body}", select.params)
         cursor.execute(
-            f"{history} SELECT %s, t.id, t.stage_id, t.position, %s, a.id, %s FROM {TEMP} t"
+            f"{history} SELECT %s, t.id, t.stage_id, t.position, t.cur_round, %s, a.id, %s FROM {TEMP} t"
             " JOIN dunning_action a ON a.creditor_id = %s AND a.debtor_id = t.debtor_id AND a.currency = t.currency"
             " AND a.run_on = %s WHERE t.advancing <> 0",
             [creditor_id, d.day(plan.run_on), d.stamp(now), creditor_id, d.day(plan.run_on)],

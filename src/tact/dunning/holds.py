@@ -6,16 +6,42 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F, Max
 from django.utils import timezone
 
 from tact.audit.services import audit_record
-from tact.ledger.models import Debtor, Invoice
+from tact.ledger.models import Debtor, Invoice, InvoiceKind
 
 from .errors import HoldInvalid
-from .models import Decision, Hold, HoldReason
+from .models import Decision, Hold, HoldReason, StageHistory
+from .plan import ROUND_SPAN
 
 RECENT_CONTACT_DAYS = 7
 RULE_VERSION = "holds/1"
+OUTCOMES = ("", "resolved")  # how a dispute ended; "" for any other hold
+
+
+def stage_history_reset(*, hold: Hold, today: date) -> list[str]:
+    """Start the held items over: a reset row (no stage, position -1, the next round) for each
+    open invoice the hold covers that entered a stage in its current round. Two queries for
+    any number of items; returns the items' numbers. Nothing is deleted."""
+    items = Invoice.objects.filter(debtor_id=hold.debtor_id, kind=InvoiceKind.INVOICE, open_amount__gt=0)
+    if hold.invoice_id is not None:
+        items = items.filter(pk=hold.invoice_id)
+    rounds = (
+        StageHistory.objects.filter(invoice__in=items)
+        .values("invoice_id", "invoice__number")
+        .annotate(latest=Max("round"), rank=Max(F("round") * ROUND_SPAN + F("position")))
+        .filter(rank__gte=F("latest") * ROUND_SPAN)  # a stage entered in the latest round
+        .order_by("invoice_id")
+    )
+    resets = [
+        StageHistory(creditor_id=hold.creditor_id, invoice_id=row["invoice_id"], stage=None, position=-1,
+                     round=row["latest"] + 1, entered_on=today)
+        for row in rounds
+    ]  # fmt: skip
+    StageHistory.objects.bulk_create(resets)
+    return [row["invoice__number"] for row in rounds]
 
 
 def decision_log(*, subject: Any, reason: str, facts: dict[str, Any], rule_version: str) -> Decision:
@@ -68,10 +94,22 @@ def hold_place(
 
 
 @transaction.atomic
-def hold_end(*, hold: Hold, today: date, by: Any = None) -> Hold:
+def hold_end(*, hold: Hold, today: date, by: Any = None, outcome: str = "") -> Hold:
     """End a hold: it applied through yesterday, so today's cycle may dun again.
-    Ending an ended hold changes nothing."""
+    Ending an ended hold changes nothing.
+
+    ``outcome="resolved"`` (disputes only): the dispute is settled and the claim stands, so
+    dunning starts over — the held items (the item, or all the debtor's open invoices) get a
+    reset row in their stage history and the cycle takes them from the first due stage
+    again, from tomorrow (the reset counts as today's contact, so nothing goes out twice
+    today). A dispute settled by a credit note or a payment needs no reset: the item is
+    closed or goes on at its stage for the rest. Raises HoldInvalid naming ``outcome``.
+    """
+    if outcome not in OUTCOMES:
+        raise HoldInvalid(field="outcome", problem=f"{outcome!r} is not one of {', '.join(OUTCOMES[1:])}")
     hold = Hold.objects.select_for_update().get(pk=hold.pk)
+    if outcome and hold.reason != HoldReason.DISPUTE:
+        raise HoldInvalid(field="outcome", problem=f"a {hold.reason} hold has no outcome; only a dispute has")
     if hold.ended_at is not None:
         return hold
     before = {"ends_on": hold.ends_on.isoformat() if hold.ends_on else None}
@@ -80,6 +118,9 @@ def hold_end(*, hold: Hold, today: date, by: Any = None) -> Hold:
     hold.ended_at = timezone.now()
     hold.save(update_fields=["ends_on", "ended_at"])
     facts = {"reason": hold.reason, "ends_on": hold.ends_on.isoformat()}
+    if outcome:
+        facts["outcome"] = outcome
+        facts["items_reset"] = stage_history_reset(hold=hold, today=today)
     decision_log(subject=hold, reason="hold_ended", facts=facts, rule_version=RULE_VERSION)
     audit_record(
         creditor=hold.creditor, actor=by, action="hold_ended", subject=hold, before=before, after=facts

@@ -352,6 +352,11 @@ class StageHistory(models.Model):
     """An item entered a stage on a day. Append-only: the current stage of an item is its
     latest row, so the invoice table is never touched by the cycle.
 
+    A resolved dispute starts the item over (``holds.hold_end(outcome="resolved")``): a
+    *reset row* (no stage, position -1) opens the next ``round``, and the cycle takes the
+    current stage from the rows of the latest round only, so the item enters the first due
+    stage again. Nothing is deleted: the earlier rounds stay as they were.
+
     Its foreign keys (and the action's) have no database constraint, on purpose:
     PostgreSQL checks one by locking the referenced row (``FOR KEY SHARE``), which writes to
     every invoice that advances — the very update of the large table that appending avoids
@@ -368,9 +373,16 @@ class StageHistory(models.Model):
         "ledger.Invoice", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
     stage = models.ForeignKey(
-        Stage, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
-    )
-    position = models.PositiveSmallIntegerField()  # the stage's position, so "latest" needs no join
+        Stage,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )  # None: a reset row
+    position = models.SmallIntegerField()  # the stage's position, so "latest" needs no join; -1: reset
+    round = models.PositiveSmallIntegerField(default=0, db_default=0)  # raised by each reset
     entered_on = models.DateField()
     action = models.ForeignKey(
         Action, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
@@ -384,11 +396,20 @@ class StageHistory(models.Model):
         ordering = ["invoice_id", "entered_on", "id"]
         verbose_name_plural = "stage history"
         constraints = [
-            # An item enters each stage once: the last line of defence against a second letter.
-            models.UniqueConstraint(fields=["invoice", "stage"], name="stage_entered_once"),
+            # An item enters each stage once a round: the last line of defence against a second letter.
+            models.UniqueConstraint(fields=["invoice", "round", "stage"], name="stage_entered_once"),
+            models.UniqueConstraint(
+                fields=["invoice", "round"], condition=Q(stage__isnull=True), name="stage_reset_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(stage__isnull=False, position__gte=0) | Q(stage__isnull=True, position=-1),
+                name="stage_reset_has_no_stage",
+            ),
         ]
 
     def __str__(self) -> str:
+        if self.stage_id is None:
+            return f"{self.invoice_id} started over on {self.entered_on}"
         return f"{self.invoice_id} entered {self.stage_id} on {self.entered_on}"
 
 

@@ -47,6 +47,9 @@ from .models import HoldReason, StageChannel
 
 HOLD_PRIORITY = list(HoldReason.values)  # index = priority; the first applies
 TEMP = "dunning_plan_tmp"
+# Rounds of the stage history (see StageHistory) rank as round * ROUND_SPAN + position; a
+# policy has far fewer stages than this.
+ROUND_SPAN = 1000
 TEMPS = (TEMP, "dunning_charge_tmp")
 CHANNEL_REACH = {
     StageChannel.EMAIL: "has_email",
@@ -285,16 +288,22 @@ def plan_sql(plan: PlanInput) -> tuple[str, list[Any]]:
     sql.add("),")
     # The history of the items that are open: a paid item's history is never read again.
     sql.add(
-        " hist AS (SELECT h.invoice_id, MAX(h.position) AS cur_pos, MAX(h.entered_on) AS last_on,"
-        " COUNT(*) AS contacts, SUM(CASE WHEN s.offset_days > 0 THEN 1 ELSE 0 END) AS reminders"
-        " FROM dunning_stagehistory h JOIN open_items oi ON oi.id = h.invoice_id JOIN dunning_stage s ON s.id = h.stage_id"
+        # The current stage is the highest position of the latest round (a reset row, position
+        # -1, opens a round): one pass, ranking (round, position) as one number. Every round
+        # counts for the last contact and the reminders sent; a reset row is no contact.
+        f" hist AS (SELECT h.invoice_id, MAX(h.round * {ROUND_SPAN} + h.position) - MAX(h.round) * {ROUND_SPAN}"
+        " AS cur_pos, MAX(h.round) AS cur_round, MAX(h.entered_on) AS last_on,"
+        " COUNT(h.stage_id) AS contacts, SUM(CASE WHEN s.offset_days > 0 THEN 1 ELSE 0 END) AS reminders"
+        " FROM dunning_stagehistory h JOIN open_items oi ON oi.id = h.invoice_id"
+        " LEFT JOIN dunning_stage s ON s.id = h.stage_id"
         " WHERE h.creditor_id = %s GROUP BY h.invoice_id),",
         c,
     )
     sql.add(" items AS (SELECT o.*, d.number AS debtor_number, d.kind, d.country, d.preferred_channel, ")
     _policy_expr(sql, plan)
     sql.add(
-        " AS policy_id, COALESCE(h.cur_pos, -1) AS cur_pos, h.last_on, COALESCE(h.contacts, 0) AS contacts,"
+        " AS policy_id, COALESCE(h.cur_pos, -1) AS cur_pos, COALESCE(h.cur_round, 0) AS cur_round, h.last_on,"
+        " COALESCE(h.contacts, 0) AS contacts,"
         " COALESCE(h.reminders, 0) AS reminders"
         " FROM open_items o JOIN ledger_debtor d ON d.id = o.debtor_id"
         " LEFT JOIN dunning_debtorpolicy p ON p.debtor_id = d.id"
@@ -351,7 +360,7 @@ def plan_sql(plan: PlanInput) -> tuple[str, list[Any]]:
     )
     columns = ", ".join(f"j.{c}" for c in ITEM_COLUMNS.split(", ")[:-3])
     sql.add(
-        f" SELECT {columns}, s.position, s.needs_approval,"
+        f" SELECT {columns}, j.cur_round, s.position, s.needs_approval,"
         " (s.charges_interest OR s.charges_fees OR s.charges_flat_compensation) AS charges,"
         " CASE WHEN j.hold_prio IS NULL AND j.below_threshold = 0 AND j.channel IS NOT NULL THEN 1 ELSE 0 END"
         " AS advancing"

@@ -1,6 +1,7 @@
 """Writes of the dunning app. Other apps import from here and from ``selectors`` only."""
 
 from .actions import action_approve, action_change, action_skip, actions_bulk_approve
+from .charges import action_charges_book, actions_charges_book
 from .cycle import CycleSummary, cycle_run
 from .holds import decision_log, hold_end, hold_place
 from .policies import StageSpec, policy_assign, policy_create, policy_override, policy_validate
@@ -10,9 +11,11 @@ __all__ = [
     "CycleSummary",
     "StageSpec",
     "action_approve",
+    "action_charges_book",
     "action_change",
     "action_skip",
     "actions_bulk_approve",
+    "actions_charges_book",
     "cycle_run",
     "decision_log",
     "hold_end",
