@@ -13,6 +13,7 @@ from .cycle import CycleSummary
 from .listing import RULES, action_listing, channel_reasons
 from .models import Action, ActionStatus, Hold, Policy, PolicyAssignment, Stage
 from .policies import StageSpec, policy_scopes, stage_spec_of
+from .simulation import debtor_simulate
 
 
 def actions_for_day(*, run_on: date, status: str | None = None) -> QuerySet[Action]:
@@ -81,4 +82,6 @@ __all__ = [
     "holds_active",
     "policies_list",
     "policy_scopes",
+    "debtor_simulate",
+    "stage_spec_of",
 ]

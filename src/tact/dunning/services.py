@@ -5,6 +5,7 @@ from .charges import action_charges_book, actions_charges_book
 from .cycle import CycleSummary, cycle_run
 from .holds import decision_log, hold_end, hold_place
 from .policies import StageSpec, policy_assign, policy_create, policy_override, policy_validate
+from .policy_edit import policy_stages_update, policy_unassign
 from .presets import policy_presets_install
 
 __all__ = [
@@ -24,5 +25,7 @@ __all__ = [
     "policy_create",
     "policy_override",
     "policy_presets_install",
+    "policy_stages_update",
+    "policy_unassign",
     "policy_validate",
 ]

@@ -14,12 +14,9 @@ from django.http import HttpRequest
 from ninja import Path, Query, Router
 from ninja.responses import Status
 
-from tact.dunning.actions import OPEN
 from tact.dunning.errors import ActionNotChangeable
-from tact.dunning.models import Action, Hold, Policy, PolicyAssignment, Stage
-from tact.dunning.policies import stage_spec_of
-from tact.dunning.policy_edit import policy_stages_update
-from tact.dunning.selectors import action_as_dict
+from tact.dunning.models import Action, ActionStatus, Hold, Policy, PolicyAssignment, Stage
+from tact.dunning.selectors import action_as_dict, debtor_simulate, stage_spec_of
 from tact.dunning.services import (
     action_approve,
     action_change,
@@ -30,8 +27,8 @@ from tact.dunning.services import (
     hold_place,
     policy_create,
     policy_presets_install,
+    policy_stages_update,
 )
-from tact.dunning.simulation import debtor_simulate
 from tact.ledger.models import Debtor, Invoice
 
 from ..auth import actor_of
@@ -219,7 +216,11 @@ def approve_actions(request: HttpRequest, payload: ActionsApprove):
     approved), none is approved and the 422 problem lists each of them in ``facts.ids``."""
     require(request, "approve")
     wanted = sorted(set(payload.ids))
-    open_ids = set(Action.objects.filter(pk__in=wanted, status__in=OPEN).values_list("pk", flat=True))
+    open_ids = set(
+        Action.objects.filter(
+            pk__in=wanted, status__in=[ActionStatus.PLANNED, ActionStatus.AWAITING_APPROVAL]
+        ).values_list("pk", flat=True)
+    )
     refused = [pk for pk in wanted if pk not in open_ids]
     if refused:
         raise ActionNotChangeable(
