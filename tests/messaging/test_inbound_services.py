@@ -269,3 +269,27 @@ def test_garbage_is_stored_for_a_person_and_never_crashes(db, raw):
     row = received.inbound
     assert bytes(row.raw) == raw and row.size == len(raw)
     assert row.needs_person and row.person_reason == "unmatched"
+
+
+def test_replies_and_bounces_appear_on_the_debtors_timeline(in_scope, smtp_peer):
+    from tact.workbench.timeline import timeline_for
+
+    replying, bounced = portfolio_with_actions(in_scope, debtors=2)
+    send()
+    inbound_receive(
+        reply_to(sent_email(smtp_peer, replying), "Wir zahlen bis Freitag."), source="file", now=LATER
+    )
+    inbound_receive(dsn_for(sent_email(smtp_peer, bounced)), source="file", now=LATER)
+
+    [reply] = [e for e in timeline_for(subject=replying, creditor=in_scope) if e.kind == "inbound"]
+    [bounce] = [e for e in timeline_for(subject=bounced, creditor=in_scope) if e.kind == "inbound"]
+
+    assert (reply.title, reply.detail, reply.at) == (
+        "Reply received: Promise to pay",
+        "Wir zahlen bis Freitag.",
+        LATER,
+    )
+    assert (
+        bounce.title == "E-mail bounced"
+        and bounce.detail == f"ap-{bounced.number.lower()}@example.com (5.1.1)"
+    )

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from tact.audit.models import AuditEvent
 from tact.audit.selectors import audit_events_for
 from tact.ledger.models import Allocation, Contact, Debtor, Invoice, InvoiceKind, Payment
+from tact.messaging.inbound.selectors import inbound_of_debtor
 from tact.tenancy.models import Creditor
 
 DEFAULT_LIMIT = 50
@@ -323,3 +324,32 @@ def ledger_timeline(*, subject: Debtor | Invoice, creditor: Creditor, limit: int
         allocations = Allocation.objects.filter(invoice=subject).select_related("payment")[:limit]
         return [_issued(subject, tz)] + [_received(a.payment, tz, applied=a.amount) for a in allocations]
     return []
+
+
+# -- inbound mail: replies and delivery reports ------------------------------------------
+
+INBOUND_TITLES = {
+    "reply": gettext_lazy("Reply received"),
+    "auto_reply": gettext_lazy("Automatic reply received"),
+    "bounce": gettext_lazy("E-mail bounced"),
+    "delayed": gettext_lazy("E-mail delivery delayed"),
+    "delivered": gettext_lazy("E-mail delivered"),
+    "complaint": gettext_lazy("E-mail reported as spam"),
+}
+
+
+@timeline_provider
+def inbound_timeline(*, subject: Debtor | Invoice, creditor: Creditor, limit: int) -> Iterable[TimelineEntry]:
+    """Replies and delivery reports that reached tact by e-mail, with the reply's new text."""
+    if not isinstance(subject, Debtor):
+        return []
+    entries = []
+    for row in inbound_of_debtor(debtor=subject, limit=limit):
+        title = str(INBOUND_TITLES.get(row.kind, row.kind))
+        if row.intent:
+            title = f"{title}: {row.get_intent_display()}"
+        reports = [f"{r['recipient']} ({r['status'] or r['action']})" for r in row.report.get("recipients", [])]
+        detail = "; ".join(reports) if reports else (row.reply_text or row.subject)[:300]
+        entries.append(TimelineEntry(at=row.received_at, kind="inbound", title=title, detail=detail,
+                                     actor=row.from_name or row.from_address))  # fmt: skip
+    return entries

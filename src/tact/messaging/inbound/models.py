@@ -77,7 +77,8 @@ class InboundMessage(models.Model):
     received_at = models.DateTimeField()
     text = models.TextField(blank=True)  # the body as plain text
     reply_text = models.TextField(blank=True)  # without quotes and signature
-    matched_by = models.CharField(max_length=20, blank=True)  # in_reply_to | references | reply_token | report
+    # in_reply_to | references | reply_token | report | person
+    matched_by = models.CharField(max_length=20, blank=True)
     intent = models.CharField(max_length=15, choices=InboundIntent.choices, blank=True)
     intent_confidence = models.FloatField(null=True, blank=True)
     intent_detail = models.JSONField(default=dict, blank=True)  # method, rules, scores
