@@ -379,3 +379,25 @@ def test_another_creditors_objects_are_not_found_by_guessed_ids(api, creditor, m
     with scope(creditor=theirs["debtors"][0].creditor):
         assert Action.objects.get(pk=action.pk).status == ActionStatus.AWAITING_APPROVAL
         assert Hold.objects.get(pk=hold.pk).ended_at is None
+
+
+# -- queries -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [2, 8])
+def test_the_lists_take_the_same_number_of_queries_for_any_page(
+    api, creditor, size, django_assert_num_queries
+):
+    # given a day with `size` actions and holds, and the three presets besides the default policy
+    portfolio = _portfolio(creditor, debtors=size)
+    _planned(creditor, portfolio)
+    with scope(creditor=creditor):
+        for debtor in portfolio["debtors"]:
+            hold_place(debtor=debtor, invoice=debtor.invoices.get(), reason="manual", starts_on=MONDAY)
+    api.post("/policies/presets")
+    # when each list is read: the token lookup, then the list's own queries
+    for path, expected in (("/actions", 2), ("/holds", 2), ("/policies", 5)):
+        with django_assert_num_queries(expected):
+            response = api.get(path, {"limit": 100})
+        # then every row is there
+        assert len(response.json()["items"]) == {"/actions": size, "/holds": size, "/policies": 4}[path]
