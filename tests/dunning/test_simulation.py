@@ -11,7 +11,7 @@ from django_scopes import scope
 from tact.audit.models import AuditEvent
 from tact.core.errors import NotFound
 from tact.dunning.models import Action, Decision, Hold, Policy, StageHistory
-from tact.dunning.services import hold_place, policy_create
+from tact.dunning.services import hold_end, hold_place, policy_create
 from tact.dunning.simulation import REASONS, debtor_simulate
 from tact.ledger.models import PaymentSource
 from tact.ledger.services import invoice_set_open_amount
@@ -246,3 +246,18 @@ def test_a_day_before_anything_is_overdue_shows_a_zero_overdue_total(presets):
     assert (found["reason"], found["next_stage"]["key"]) == ("not_yet_due", "pre_due")
     assert found["next_stage"]["on"] == (MONDAY + timedelta(days=17)).isoformat()
     assert result["thresholds"]["EUR"] == {"minimum": "10.00", "overdue_total": "0.00", "met": False}
+
+
+def test_a_resolved_dispute_starts_the_item_over_in_the_simulation_too(presets):
+    # given an item at the friendly reminder, then disputed, and the dispute resolved on Monday +14
+    debtor, [item] = debtor_with_items(presets, due=[MONDAY])
+    run(presets, THURSDAY)
+    dispute = hold_place(
+        debtor=debtor, invoice=item, reason="dispute", starts_on=THURSDAY + timedelta(days=1)
+    )
+    hold_end(hold=dispute, today=MONDAY + timedelta(days=14), outcome="resolved")
+    # when the next day is simulated
+    found = _item(debtor_simulate(debtor=debtor, on=MONDAY + timedelta(days=15)), item.number)
+    # then the item has no current stage and enters the friendly reminder again
+    assert found["current_stage"] is None
+    assert (found["reason"], found["next_stage"]["key"]) == ("advances", "friendly_reminder")

@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Q
 
 from tact.core.errors import NotFound
 from tact.core.money import quantize
@@ -195,6 +195,23 @@ def _waiting(
     return "min_days_since_contact", facts
 
 
+def _history(debtor: Debtor) -> dict[int, tuple[int, date | None, int | None]]:
+    """Per item of the debtor, as the plan reads its stage history: the current position (the
+    highest of the latest round; -1 after a reset or before any stage), the last day a row
+    was written, and the current stage's id (None after a reset)."""
+    rows: dict[int, list[tuple[int, int, int | None, date]]] = {}
+    for row in StageHistory.objects.filter(invoice__debtor=debtor).values_list(
+        "invoice_id", "round", "position", "stage_id", "entered_on"
+    ):
+        rows.setdefault(row[0], []).append(row[1:])
+    history = {}
+    for invoice_id, entries in rows.items():
+        latest = max(r for r, _, _, _ in entries)
+        _, position, stage_id, _ = max(e for e in entries if e[0] == latest)
+        history[invoice_id] = (position, max(e[3] for e in entries), stage_id)
+    return history
+
+
 def _explain(*, debtor: Debtor, on: date, policy: Policy | None, summary: Any) -> dict[str, Any]:
     creditor = debtor.creditor
     config = _load_config(creditor, on)
@@ -204,16 +221,7 @@ def _explain(*, debtor: Debtor, on: date, policy: Policy | None, summary: Any) -
     all_stages = {s.pk: s for s in Stage.objects.all()}
     chosen = Policy.objects.filter(pk=policy_id).first() if policy_id else None
 
-    history = {
-        row["invoice_id"]: row
-        for row in StageHistory.objects.filter(invoice__debtor=debtor)
-        .values("invoice_id")
-        .annotate(cur_pos=Max("position"), last_on=Max("entered_on"))
-    }
-    latest = {
-        h.invoice_id: h
-        for h in StageHistory.objects.filter(invoice__debtor=debtor).order_by("invoice_id", "position")
-    }
+    history = _history(debtor)
     items = list(
         Invoice.objects.filter(debtor=debtor, kind=InvoiceKind.INVOICE)
         .filter(Q(open_amount__gt=0) | Q(pk__in=list(history)))
@@ -248,10 +256,7 @@ def _explain(*, debtor: Debtor, on: date, policy: Policy | None, summary: Any) -
 
     explained = []
     for item in items:
-        hist = history.get(item.pk)
-        cur_pos = hist["cur_pos"] if hist else -1
-        last_on = hist["last_on"] if hist else None
-        current = latest.get(item.pk)
+        cur_pos, last_on, current = history.get(item.pk, (-1, None, None))
         applying = [_hold_ref(h, numbers) for h in holds if h.invoice_id in (None, item.pk)]
         row = due.get(item.pk)
         next_stage, goes_on, facts = None, None, {}
@@ -297,7 +302,7 @@ def _explain(*, debtor: Debtor, on: date, policy: Policy | None, summary: Any) -
                 "open_amount": _money(item.open_amount, item.currency),
                 "days_overdue": max((on - item.due_on).days, 0),
                 "current_stage": _stage_ref(
-                    all_stages.get(current.stage_id) if current else None,
+                    all_stages.get(current) if current else None,
                     entered_on=_day(last_on),
                 ),
                 "next_stage": _stage_ref(
