@@ -401,3 +401,18 @@ def test_the_lists_take_the_same_number_of_queries_for_any_page(
             response = api.get(path, {"limit": 100})
         # then every row is there
         assert len(response.json()["items"]) == {"/actions": size, "/holds": size, "/policies": 4}[path]
+
+
+def test_a_resolved_dispute_starts_over_and_the_body_may_be_left_out(api, creditor, mine):
+    debtor = mine["debtors"][0]
+    dispute = api.post("/holds", {"debtor_id": debtor.pk, "reason": "dispute"}).json()
+    manual = api.post("/holds", {"debtor_id": debtor.pk, "reason": "manual"}).json()
+    body = assert_problem(api.post(f"/holds/{manual['id']}/end", {"outcome": "resolved"}), 422)
+    assert fields_named(body) == {"outcome"}
+    assert_problem(api.post(f"/holds/{dispute['id']}/end", {"outcome": "won"}), 422)
+    assert api.post(f"/holds/{dispute['id']}/end", {"outcome": "resolved"}).json()["is_active"] is False
+    with scope(creditor=creditor):
+        assert StageHistory.objects.filter(invoice__debtor=debtor, stage__isnull=True).count() == 1
+    bare = api.client.post(f"/api/v1/holds/{manual['id']}/end", headers=api._headers(None))
+    assert bare.status_code == 200, bare.content
+    assert bare.json()["is_active"] is False

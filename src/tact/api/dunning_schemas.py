@@ -192,6 +192,12 @@ class HoldCreate(StrictIn):
     note: text(2000) = ""
 
 
+class HoldEnd(StrictIn):
+    outcome: Literal["", "resolved"] = Field(
+        "", description='"resolved" for a dispute settled with the claim standing: dunning starts over.'
+    )
+
+
 class HoldFilters(PageParams):
     debtor: Id | None = Field(None, description="A debtor's id.")
     active: bool | None = Field(None, description="Active today (true) or not (false).")

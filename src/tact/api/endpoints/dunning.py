@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest
-from ninja import Path, Query, Router
+from ninja import Body, Path, Query, Router
 from ninja.responses import Status
 
 from tact.dunning.errors import ActionNotChangeable
@@ -44,6 +44,7 @@ from ..dunning_schemas import (
     CycleOut,
     CycleQuery,
     HoldCreate,
+    HoldEnd,
     HoldFilters,
     HoldOut,
     HoldPage,
@@ -346,9 +347,16 @@ def create_hold(request: HttpRequest, payload: HoldCreate):
 
 
 @holds_router.post("/{hold_id}/end", response={200: HoldOut, **WRITE_ERRORS}, summary="End a hold")
-def end_hold(request: HttpRequest, hold_id: Path[Id]):
-    """The hold applied through yesterday: today's cycle may dun again. Ending twice changes nothing."""
-    hold = hold_end(hold=_hold(hold_id), today=request.tact_today, by=actor_of(request))
+def end_hold(request: HttpRequest, hold_id: Path[Id], payload: Body[HoldEnd] = None):
+    """The hold applied through yesterday: today's cycle may dun again. Ending twice changes
+    nothing. ``outcome: "resolved"`` (disputes only): the claim stands, so the held items start
+    over at the first due stage from tomorrow. The body may be left out."""
+    hold = hold_end(
+        hold=_hold(hold_id),
+        today=request.tact_today,
+        by=actor_of(request),
+        outcome=payload.outcome if payload is not None else "",
+    )
     return _hold_out(_hold(hold.pk), request.tact_today)
 
 
