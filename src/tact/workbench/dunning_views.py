@@ -326,17 +326,25 @@ def _back(request: HttpRequest, fallback: str) -> str:
 
 
 def holds_panel_context(
-    request: HttpRequest, *, debtor: Debtor, item: Invoice | None = None, form: HoldPlaceForm | None = None
+    request: HttpRequest,
+    *,
+    debtor: Debtor,
+    item: Invoice | None = None,
+    items: list[Invoice] | None = None,
+    form: HoldPlaceForm | None = None,
 ) -> dict[str, Any]:
     """What the holds panel of a debtor or item page shows: its holds (active first) and the
-    form to place one. Three queries, whatever the number of holds or items."""
+    form to place one, on the debtor or on one of ``items`` (the page's open items; read
+    when not given). One query when the page gives its items."""
     today = _today(request)
     holds = Hold.objects.filter(debtor=debtor).select_related("invoice", "created_by").order_by("-id")
     if item is not None:
         holds = holds.filter(Q(invoice__isnull=True) | Q(invoice=item))
-        items = [(item.pk, item.number)]
+        choices = [(item.pk, item.number)]
+    elif items is not None:
+        choices = [(i.pk, i.number) for i in items if i.open_amount > 0]
     else:
-        items = list(
+        choices = list(
             Invoice.objects.filter(debtor=debtor, open_amount__gt=0)
             .order_by("due_on", "number")
             .values_list("pk", "number")[:200]
@@ -352,7 +360,7 @@ def holds_panel_context(
     rows.sort(key=lambda h: (not (h.is_active or h.is_future), -h.pk))
     if form is None:
         form = HoldPlaceForm(
-            items=items, initial={"starts_on": today, "target": str(item.pk) if item else ""}
+            items=choices, initial={"starts_on": today, "target": str(item.pk) if item else ""}
         )
     return {
         "debtor": debtor,
@@ -377,16 +385,15 @@ def hold_place(request: HttpRequest, debtor_id: int) -> HttpResponse:
     page_item = None
     if request.POST.get("page_item"):
         page_item = get_object_or_404(Invoice, pk=request.POST["page_item"], debtor=debtor)
-    items = (
-        [(page_item.pk, page_item.number)]
-        if page_item
-        else list(Invoice.objects.filter(debtor=debtor, open_amount__gt=0).values_list("pk", "number")[:200])
-    )
+    # The item chosen must be one of this debtor's; anything else is not a choice.
+    target = request.POST.get("target", "")
+    chosen = Invoice.objects.filter(debtor=debtor, pk=target).first() if target.isdigit() else None
+    items = [(chosen.pk, chosen.number)] if chosen else []
     form = HoldPlaceForm(request.POST, items=items)
     fallback = reverse("workbench:debtor", args=[debtor.pk])
     if form.is_valid():
         data = form.cleaned_data
-        invoice = get_object_or_404(Invoice, pk=data["target"], debtor=debtor) if data["target"] else None
+        invoice = chosen if data["target"] else None
         try:
             dunning_services.hold_place(
                 debtor=debtor, invoice=invoice, reason=data["reason"], starts_on=data["starts_on"],
@@ -465,18 +472,21 @@ def _stage_formset(policy: Policy, data=None) -> StageFormSet:
     return StageFormSet(data, initial=initial, prefix="stages")
 
 
-def _place_policy_error(formset: StageFormSet, pairs, exc: PolicyInvalid) -> None:
-    """Show a refused stage next to its field; what has no field goes above the stages."""
+def _place_policy_error(formset: StageFormSet, exc: PolicyInvalid) -> None:
+    """Show a refused stage next to its field (a stage marked for deletion too); what has
+    no stage goes above the stages."""
     message = _policy_message(exc)
-    for form, spec in pairs:
-        if exc.stage is not None and spec.get("key") == exc.stage:
-            if exc.field in form.fields:
-                form.add_error(exc.field, message)
-            elif exc.field in ("channels", "consumer_channels"):
-                form.add_error(f"{'channel' if exc.field == 'channels' else 'consumer_channel'}_0", message)
-            else:
-                form.add_error(None, message)
-            return
+    for form in formset.forms:
+        key = (getattr(form, "cleaned_data", None) or {}).get("key")
+        if exc.stage is None or key != exc.stage:
+            continue
+        if exc.field in form.fields:
+            form.add_error(exc.field, message)
+        elif exc.field in ("channels", "consumer_channels"):
+            form.add_error(f"{'channel' if exc.field == 'channels' else 'consumer_channel'}_0", message)
+        else:
+            form.add_error(None, message)
+        return
     formset._non_form_errors = formset.error_class([message])
 
 
@@ -541,7 +551,7 @@ def policy_edit(request: HttpRequest, policy_id: int) -> HttpResponse:
                 actor=request.user,
             )
         except PolicyInvalid as exc:
-            _place_policy_error(formset, pairs, exc)
+            _place_policy_error(formset, exc)
         else:
             messages.success(request, _("The policy “%(name)s” was saved.") % {"name": policy.name})
             return redirect("workbench:dunning_policy", policy_id=policy.pk)
@@ -702,8 +712,6 @@ def _simulation_view(result: dict[str, Any]) -> dict[str, Any]:
 @member_required
 def policy_simulate(request: HttpRequest, policy_id: int) -> HttpResponse:
     """What would happen to a debtor on a day under this policy (or its own), and why."""
-    from tact.dunning.simulation import debtor_simulate
-
     policy = get_object_or_404(Policy, pk=policy_id)
     form = SimulationForm(request.GET)
     simulation = None
@@ -712,6 +720,8 @@ def policy_simulate(request: HttpRequest, policy_id: int) -> HttpResponse:
         if debtor is None:
             form.add_error("debtor", _("No debtor with this number."))
         else:
+            from tact.dunning.simulation import debtor_simulate
+
             under = policy if form.cleaned_data["under"] == "this" else None
             simulation = _simulation_view(
                 debtor_simulate(debtor=debtor, on=form.cleaned_data["on"], policy=under)

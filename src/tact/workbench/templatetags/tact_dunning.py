@@ -1,4 +1,4 @@
-"""``{% holds_panel debtor %}`` / ``{% holds_panel debtor item %}``: the holds of a debtor
+"""``{% holds_panel debtor rows=o.open_rows %}`` / ``{% holds_panel debtor item %}``: the holds of a debtor
 (or of one item and its debtor) with the form to place one, on the debtor and item pages.
 
 The panel's own views answer its forms (``dunning_views.hold_place``/``hold_end``), so the
@@ -15,8 +15,13 @@ register = template.Library()
 
 
 @register.inclusion_tag("workbench/dunning/_holds.html", takes_context=True)
-def holds_panel(context, debtor, item=None) -> dict[str, Any]:
+def holds_panel(context, debtor, item=None, rows=None) -> dict[str, Any]:
     from tact.workbench.dunning_views import holds_panel_context
 
     request = context["request"]
-    return {**holds_panel_context(request, debtor=debtor, item=item), "csrf_token": context.get("csrf_token")}
+    # ``rows``: the page's open-item rows (``row.item``), so the panel reads no items itself.
+    items = None if rows is None else [getattr(row, "item", row) for row in rows]
+    return {
+        **holds_panel_context(request, debtor=debtor, item=item, items=items),
+        "csrf_token": context.get("csrf_token"),
+    }
