@@ -293,3 +293,30 @@ def test_replies_and_bounces_appear_on_the_debtors_timeline(in_scope, smtp_peer)
         bounce.title == "E-mail bounced"
         and bounce.detail == f"ap-{bounced.number.lower()}@example.com (5.1.1)"
     )
+
+
+def test_a_bounce_that_does_not_quote_our_message_is_matched_by_the_failed_address(in_scope, smtp_peer):
+    [debtor] = portfolio_with_actions(in_scope, debtors=1)
+    send()
+    original = sent_email(smtp_peer, debtor)
+    raw = dsn_for(original).split(
+        b"--4Q2b7x1Zr9z9tH.1772442904/mx1.acme-handel.example\nContent-Description: Undelivered Message Headers"
+    )[0]
+
+    received = inbound_receive(raw, source="file", now=LATER)
+
+    assert (received.inbound.matched_by, received.inbound.debtor_id) == ("recipient", debtor.pk)
+    assert Contact.objects.get(debtor=debtor).email_status == "bounced"
+
+
+def test_a_mail_over_the_size_limit_keeps_its_headers_and_is_still_matched(in_scope, smtp_peer, settings):
+    settings.TACT_INBOUND_MAX_BYTES = 2000
+    [debtor] = portfolio_with_actions(in_scope, debtors=1)
+    send()
+    raw = reply_to(sent_email(smtp_peer, debtor), "Anbei die Belege. " + "x" * 5000)
+
+    row = inbound_receive(raw, source="file", now=LATER).inbound
+
+    assert row.is_truncated and row.size == len(raw) and len(bytes(row.raw)) < len(raw)
+    assert row.debtor_id == debtor.pk and row.needs_person
+    assert any("over the limit" in p for p in row.problems)

@@ -77,7 +77,7 @@ class InboundMessage(models.Model):
     received_at = models.DateTimeField()
     text = models.TextField(blank=True)  # the body as plain text
     reply_text = models.TextField(blank=True)  # without quotes and signature
-    # in_reply_to | references | reply_token | report | person
+    # in_reply_to | references | reply_token | report | recipient | person
     matched_by = models.CharField(max_length=20, blank=True)
     intent = models.CharField(max_length=15, choices=InboundIntent.choices, blank=True)
     intent_confidence = models.FloatField(null=True, blank=True)

@@ -22,6 +22,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import reduce
+from operator import or_
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -43,7 +45,7 @@ from .errors import InboundNotFound
 from .intent import intent_classify
 from .matching import referenced_ids, reply_tokens, report_ids
 from .models import InboundKind, InboundMessage, PersonReason
-from .parsing import ParsedMail, clean_text, mail_parse
+from .parsing import ParsedMail, clean_text, mail_parse, max_bytes
 from .quotes import reply_text
 from .reports import COMPLAINED, DeliveryReport, report_read
 
@@ -105,6 +107,25 @@ def _message_by_ids(ids: list[str]) -> tuple[Message | None, str]:
     return None, ""
 
 
+def _message_by_recipient(report: DeliveryReport, creditor: Creditor | None) -> Message | None:
+    """A report that does not quote our Message-ID: our latest e-mail to the failed address,
+    when that address identifies one debtor (in ``creditor``'s mailbox, else anywhere)."""
+    addresses = [r.recipient for r in report.recipients if r.recipient][:5]
+    if not addresses:
+        return None
+    with all_creditors():
+        query = Message.objects.filter(
+            reduce(or_, (Q(recipient__iexact=a) for a in addresses)), channel=MessageChannel.EMAIL,
+            status__in=(MessageStatus.SENDING, MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.BOUNCED),
+        ).select_related("creditor", "debtor", "contact")  # fmt: skip
+        if creditor is not None:
+            query = query.filter(creditor=creditor)
+        candidates = list(query.order_by("-sent_at", "-id")[:20])
+    if len({(m.creditor_id, m.debtor_id) for m in candidates}) != 1:
+        return None  # nobody, or an address several debtors share: a person decides
+    return candidates[0]
+
+
 def _debtor_by_token(mail: ParsedMail) -> Debtor | None:
     for token in reply_tokens(mail):
         with all_creditors():
@@ -121,8 +142,11 @@ def _debtor_by_token(mail: ParsedMail) -> Debtor | None:
 def _match(mail: ParsedMail, report: DeliveryReport | None, creditor: Creditor | None) -> Match:
     if report is not None:
         message, _ = _message_by_ids(report_ids(report, mail))
+        by = "report"
+        if message is None:
+            message, by = _message_by_recipient(report, creditor), "recipient"
         if message is not None:
-            found = Match(message.creditor, message.debtor, message, "report")
+            found = Match(message.creditor, message.debtor, message, by)
         else:
             debtor = _debtor_by_token(mail)
             found = Match(debtor.creditor, debtor, None, "reply_token") if debtor else Match()
@@ -354,7 +378,7 @@ def inbound_receive(
     row = InboundMessage(
         creditor=match.creditor, debtor=match.debtor, message=match.message, kind=kind,
         source=clean_text(source, limit=80), checksum=checksum,
-        raw=raw[:TRUNCATED_KEEP] if mail.too_large else raw, size=len(raw), is_truncated=mail.too_large,
+        raw=raw[: min(TRUNCATED_KEEP, max_bytes())] if mail.too_large else raw, size=len(raw), is_truncated=mail.too_large,
         header_message_id=mail.message_id[:300], in_reply_to=(mail.in_reply_to[0] if mail.in_reply_to else "")[:300],
         from_address=mail.from_address[:300], from_name=mail.from_name[:200], subject=mail.subject[:1000],
         sent_at=mail.sent_at, received_at=now, text=mail.text,
