@@ -1,8 +1,8 @@
 from django.urls import path
 
 from . import dunning_views as dunning
+from . import law_views, policy_views, views
 from . import messaging_views as messaging
-from . import views
 
 app_name = "workbench"
 urlpatterns = [
@@ -30,17 +30,23 @@ urlpatterns = [
     path("dunning/actions/<int:action_id>/change/", dunning.action_change, name="dunning_action_change"),
     path("debtors/<int:debtor_id>/holds/", dunning.hold_place, name="dunning_hold_place"),
     path("holds/<int:hold_id>/end/", dunning.hold_end, name="dunning_hold_end"),
-    path("dunning/policies/", dunning.policies, name="dunning_policies"),
-    path("dunning/policies/presets/", dunning.presets_install, name="dunning_presets_install"),
-    path("dunning/policies/<int:policy_id>/", dunning.policy_edit, name="dunning_policy"),
-    path("dunning/policies/<int:policy_id>/assign/", dunning.policy_assign, name="dunning_policy_assign"),
+    path("dunning/policies/", policy_views.policies, name="dunning_policies"),
+    path("dunning/policies/presets/", policy_views.presets_install, name="dunning_presets_install"),
+    path("dunning/policies/<int:policy_id>/", policy_views.policy_edit, name="dunning_policy"),
+    path(
+        "dunning/policies/<int:policy_id>/assign/", policy_views.policy_assign, name="dunning_policy_assign"
+    ),
     path(
         "dunning/policies/<int:policy_id>/assignments/<int:assignment_id>/remove/",
-        dunning.policy_unassign_view,
+        policy_views.policy_unassign_view,
         name="dunning_policy_unassign",
     ),
-    path("dunning/policies/<int:policy_id>/simulate/", dunning.policy_simulate, name="dunning_policy_simulate"),
-    path("law/", dunning.law_page, name="law"),
+    path(
+        "dunning/policies/<int:policy_id>/simulate/",
+        policy_views.policy_simulate,
+        name="dunning_policy_simulate",
+    ),
+    path("law/", law_views.law_page, name="law"),
     # messaging: the template editor, phone calls, personal e-mails
     path("templates/", messaging.template_list, name="templates"),
     path(
