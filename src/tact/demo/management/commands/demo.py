@@ -8,7 +8,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tact.core import clock
 from tact.core.errors import TactError
+from tact.core.jobs import all_creditors, creditor_scope
+from tact.demo.history import HISTORY_DAYS, HistoryReport, demo_history
 from tact.demo.services import DEMO_PASSWORD, DemoReport, demo_load
+from tact.tenancy.models import Creditor
 
 
 class Command(BaseCommand):
@@ -27,27 +30,46 @@ class Command(BaseCommand):
             "--seed", type=int, default=1, help="random seed; the same seed gives the same data"
         )
         parser.add_argument("--reset", action="store_true", help="delete the creditor's ledger data first")
+        parser.add_argument(
+            "--history-days",
+            type=int,
+            default=HISTORY_DAYS,
+            help=f"replay the daily cycle over this many past days, with holds (default {HISTORY_DAYS}; 0: none)",
+        )
         parser.add_argument("--json", action="store_true", help="print a JSON report")
 
     def handle(self, *args, **options) -> None:
+        days = options["history_days"]
+        if not 0 <= days <= 365:
+            raise CommandError(f"--history-days: {days} is not between 0 and 365.", returncode=2)
+        today = clock.today()
         try:
             report = demo_load(
                 slug=options["creditor"],
                 debtors=options["debtors"],
                 months=options["months"],
                 seed=options["seed"],
-                today=clock.today(),
+                today=today,
                 reset=options["reset"],
             )
+            history = None
+            if days:
+                with all_creditors():
+                    creditor = Creditor.objects.get(slug=report.creditor)
+                with creditor_scope(creditor):
+                    history = demo_history(creditor=creditor, seed=options["seed"], today=today, days=days)
         except TactError as exc:
             raise CommandError(exc.message, returncode=2) from exc
         if options["json"]:
-            self.stdout.write(json.dumps(report.as_dict(), indent=2))
+            data = report.as_dict()
+            if history is not None:
+                data["history"] = history.as_dict()
+            self.stdout.write(json.dumps(data, indent=2))
         else:
-            self.stdout.write(summary(report))
+            self.stdout.write(summary(report, history))
 
 
-def summary(report: DemoReport) -> str:
+def summary(report: DemoReport, history: HistoryReport | None = None) -> str:
     def n(value: int) -> str:
         return f"{value:,}"
 
@@ -64,8 +86,16 @@ def summary(report: DemoReport) -> str:
         f"  open amount    EUR {report.open_amount:,.2f} (overdue EUR {report.overdue_amount:,.2f})",
         f"  payments       {n(report.payments)} ({n(report.allocations)} allocations)",
         f"  time           {report.seconds:.1f} s ({n(report.rows_per_second)} rows/s)",
-        "Log in with:",
     ]
+    if history is not None:
+        holds = ", ".join(f"{count} {reason}" for reason, count in history.holds.items()) or "none"
+        lines += [
+            f"  history        the cycle replayed on {history.days_replayed} past days: "
+            f"{n(history.actions_sent)} messages taken as sent, {n(history.actions_skipped)} skipped, "
+            f"{n(history.charges_booked)} charges booked",
+            f"  holds          {holds}",
+        ]
+    lines.append("Log in with:")
     for login in report.logins:
         password = login.password or f"(existing account; password unchanged, demo default {DEMO_PASSWORD})"
         lines.append(f"  {login.email:<24} {password:<16} {login.role}")
