@@ -10,7 +10,7 @@ from django_scopes import scope
 from tact.audit.models import AuditEvent
 from tact.ledger.errors import InvalidLedgerField
 from tact.ledger.models import Invoice
-from tact.ledger.selectors import debtors_with_balances, ledger_inconsistencies
+from tact.ledger.selectors import charges_open_of, debtors_with_balances, ledger_inconsistencies
 from tact.ledger.services import ChargeRequest, charge_add, charges_add, invoice_create
 from tests.factories import DebtorFactory, InvoiceFactory
 
@@ -155,3 +155,14 @@ def test_another_creditors_invoice_cannot_be_charged(invoice, other_creditor):
     assert raised.value.facts["field"] == "charges.0.parent"
     with scope(creditor=other_creditor):
         assert not Invoice.objects.filter(parent__isnull=False).exists()
+
+
+def test_a_debtors_open_charges_are_listed_with_their_invoice(invoice):
+    charge_add(parent=invoice, kind="interest", amount=Decimal("3.00"), booked_on=BOOKED, by=None)
+    paid = charge_add(parent=invoice, kind="fee", amount=Decimal("2.50"), booked_on=BOOKED, by=None)
+    Invoice.objects.filter(pk=paid.pk).update(open_amount=0)
+
+    listed = list(charges_open_of(debtor=invoice.debtor, currency="EUR"))
+
+    assert [(c.number, c.parent.number) for c in listed] == [("RE-1042+I1", "RE-1042")]
+    assert list(charges_open_of(debtor=invoice.debtor, currency="CHF")) == []

@@ -8,14 +8,18 @@ general order. The debtor may choose the debt (DE § 366(1) BGB, NL art. 6:43(1)
 AT § 1415 ABGB, BE art. 1253 old Civil Code), but not principal before interest and costs
 within it (DE § 367 BGB, NL art. 6:44 BW, AT § 1416 ABGB, BE art. 1254 old Civil Code).
 
-Per country (LAW.md § 8):
+Per country (not yet in LAW.md, which says nothing of the order; sources as read):
 - DE, NL (and any other country): by kind across the debtor's items — all costs, then all
-  interest, then principal; due items before items not yet due; older first.
+  interest, then principal; due items before items not yet due; older first. (§ 367(1) BGB
+  and art. 6:44(1) BW order costs, interest, principal within a debt; taking them across
+  debts first is our reading, agreed for the product, and never worse for the creditor.)
 - AT: by debt — the oldest due invoice's costs and interest, then that invoice, then the
-  next invoice's (OGH RS0105482: "auf die für das zuerst fällig gewordene Kapital
-  verfallenen Zinsen, dann auf dieses Kapital …").
-- BE: by debt as in Austria, interest before costs (art. 1254 names interest only; where
-  costs rank is unconfirmed, so they come after interest and before principal).
+  next invoice's (OGH RS0105482, jusline.at/entscheidung/390553: the interest of the capital
+  that fell due first, then that capital, then the next one's interest …; 8 Ob 34/19m). Costs
+  before interest is our choice: § 1416 names interest and capital only.
+- BE: by debt as in Austria, interest before costs (art. 1254 old Civil Code names interest
+  only, droitbelge.be; where costs rank is unconfirmed, so they come after interest and before
+  principal). The article of the new Civil Code Book 5 that replaced it was not read.
 
 Explicit allocations (``payment_record(allocations=...)``) are the creditor's own choice
 and are applied as given; the order here is for money the creditor applies by the law.

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from .models import Allocation, Debtor, Invoice
+from .models import CHARGE_KINDS, Allocation, Debtor, Invoice
 
 AMOUNT = DecimalField(max_digits=18, decimal_places=4)
 ZERO = Value(Decimal("0"), output_field=AMOUNT)
@@ -53,3 +53,12 @@ def ledger_inconsistencies() -> QuerySet[Invoice]:
 
 def open_items_of(*, debtor: Debtor) -> QuerySet[Invoice]:
     return Invoice.objects.filter(debtor=debtor).filter(~Q(open_amount=0)).order_by("due_on", "id")
+
+
+def charges_open_of(*, debtor: Debtor, currency: str | None = None) -> QuerySet[Invoice]:
+    """A debtor's open charges (interest, costs, flat compensation), oldest first, each with
+    its invoice: what a message lists besides the items it reminds of."""
+    charges = Invoice.objects.filter(debtor=debtor, kind__in=CHARGE_KINDS).exclude(open_amount=0)
+    if currency is not None:
+        charges = charges.filter(currency=currency)
+    return charges.select_related("parent").order_by("due_on", "id")
