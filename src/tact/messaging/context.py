@@ -197,6 +197,19 @@ def epc_payload(*, name: str, iban: str, bic: str, amount: Decimal, reference: s
     return "\n".join(["BCD", "002", "1", "SCT", bic, name, iban, text, "", reference])
 
 
+def _epc_payload_only(
+    *, creditor: Creditor, total: Decimal, currency: str, reference: StructuredReference
+) -> str:
+    iban = creditor.iban.replace(" ", "").upper()
+    amount = quantize(total, currency) if currency == "EUR" else ZERO
+    if not iban or currency != "EUR" or not Decimal("0.01") <= amount <= Decimal("999999999.99"):
+        return ""
+    bic = creditor.bic.replace(" ", "").upper()
+    return epc_payload(
+        name=creditor.legal_name[:70], iban=iban, bic=bic, amount=amount, reference=reference.compact
+    )
+
+
 def epc_qr(
     *, creditor: Creditor, total: Decimal, currency: str, reference: StructuredReference
 ) -> tuple[str, str, str]:
@@ -289,8 +302,12 @@ def message_context(
     items: Iterable[Invoice],
     action_facts: dict[str, Any] | None,
     today: date,
+    qr_code: bool = True,
 ) -> MessageContext:
     """Gather the facts for messages to ``debtor`` about ``items`` (the action's open items).
+
+    ``qr_code=False`` leaves out the QR code's images (only letters print one; drawing it
+    is most of this function's time); the EPC payload is there either way.
 
     ``action_facts`` (all optional): ``stage`` (key), ``tone``, ``stage_is_final``,
     ``stage_is_handover``, ``deadline_days`` (days to pay, default 10), ``charges``
@@ -327,7 +344,11 @@ def message_context(
         today=today,
     )
     reference = structured_reference(country=debtor.country, debtor_id=debtor.pk)
-    payload, svg, png = epc_qr(creditor=creditor, total=total_due, currency=currency, reference=reference)
+    if qr_code:
+        payload, svg, png = epc_qr(creditor=creditor, total=total_due, currency=currency, reference=reference)
+    else:
+        payload, svg, png = _epc_payload_only(creditor=creditor, total=total_due, currency=currency,
+                                              reference=reference), "", ""  # fmt: skip
     key = str(facts.get("stage") or "")
     return MessageContext(
         today=today,

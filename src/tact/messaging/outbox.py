@@ -165,7 +165,7 @@ class Claim:
         """Write ``fields`` and append the event, if this worker still holds the message.
         Returns False (and writes nothing) when the claim was lost."""
         status_from = self.message.status
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             query = Message.objects.filter(pk=self.message.pk, claimed_by=self.worker)
             if from_statuses:
                 query = query.filter(status__in=from_statuses)

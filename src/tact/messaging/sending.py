@@ -30,6 +30,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -170,13 +171,21 @@ def action_facts(action: Action) -> dict[str, Any]:
     return facts
 
 
-def _charges_book(action: Action) -> None:
-    """Book the action's charges when the dunning app offers it (helper H3's module)."""
+@cache
+def _charges_booker() -> Callable[..., Any] | None:
     try:
         from tact.dunning.charges import action_charges_book
     except ImportError:
-        return
-    action_charges_book(action=action)
+        return None
+    return action_charges_book
+
+
+def _charges_book(action: Action) -> None:
+    """Book the action's charges (fees, interest) once it went out, where the dunning app
+    offers ``tact.dunning.charges.action_charges_book``."""
+    booker = _charges_booker()
+    if booker is not None:
+        booker(action=action)
 
 
 @dataclass
@@ -364,8 +373,9 @@ class Sender:
             items = list(Invoice.objects.filter(debtor_id=message.debtor_id).exclude(open_amount=0))
             facts = {"stage": message.template_key, "tone": message.tone}
         return message_context(
-            creditor=creditor, debtor=message.debtor, items=items, action_facts=facts, today=today
-        )
+            creditor=creditor, debtor=message.debtor, items=items, action_facts=facts, today=today,
+            qr_code=message.channel == MessageChannel.LETTER,
+        )  # fmt: skip
 
     def _rendered(
         self, claim: Claim, context: MessageContext, now: datetime, *, contact, to: str
@@ -375,7 +385,8 @@ class Sender:
         channel = message.channel
         if message.template_id is not None:
             if not claim.update(now=now, kind="sending", status=MessageStatus.SENDING,
-                                attempts=message.attempts + 1, data_end_at=None):  # fmt: skip
+                                attempts=message.attempts + 1, data_end_at=None,
+                                lease_until=now + self.lease):  # fmt: skip
                 raise LeaseLost
             return Rendered(
                 subject=message.subject, text=message.body_text, html=message.body_html,
@@ -401,7 +412,8 @@ class Sender:
         if channel == MessageChannel.EMAIL:
             fields["message_id"] = message_id_make()
         if not claim.update(now=now, kind="sending", status=MessageStatus.SENDING, attempts=message.attempts + 1,
-                            data_end_at=None, event={"template": rendered.template_version_id}, **fields):  # fmt: skip
+                            data_end_at=None, lease_until=now + self.lease,
+                            event={"template": rendered.template_version_id}, **fields):  # fmt: skip
             raise LeaseLost
         return rendered
 
