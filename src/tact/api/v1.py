@@ -8,7 +8,7 @@ from ninja import NinjaAPI
 
 from . import problems
 from .auth import TokenAuth, tenant_view
-from .endpoints import contacts, debtors, dunning, invoices, law, payments
+from .endpoints import contacts, debtors, dunning, inbound, invoices, law, payments
 
 DESCRIPTION = """\
 The receivables ledger of one creditor: debtors, contacts, invoices and credit notes, payments;
@@ -76,3 +76,4 @@ api.add_router("/actions", dunning.actions_router)
 api.add_router("/holds", dunning.holds_router)
 api.add_router("/cycle", dunning.cycle_router)
 api.add_router("/law", law.router)
+api.add_router("/inbound", inbound.router)
