@@ -71,11 +71,13 @@ def test_the_list_filters_by_language_tone_and_channel(signed_in, portfolio):
 
 
 def test_the_editor_opens_with_the_shipped_text_and_a_preview_for_a_real_debtor(signed_in, portfolio):
-    page = text_of(signed_in.get(edit_url(), {"debtor": portfolio.mueller.pk}))
+    response = signed_in.get(edit_url(), {"debtor": portfolio.mueller.pk})
+    page = text_of(response)
 
     assert "The text tact ships is in use" in page
-    assert "Müller Maschinenbau GmbH" in page  # the preview names the chosen debtor
+    assert "<p>Dear Erika Müller,</p>" in page  # the preview greets the chosen debtor's contact
     assert "RE-1001" in page and "1,190.00" in page  # their overdue item
+    assert 'srcdoc="&lt;!DOCTYPE html&gt;' in response.content.decode()  # the e-mail, escaped into its frame
     assert "debtor.name" in page  # the documented variables beside the editor
 
 

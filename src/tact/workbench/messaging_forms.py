@@ -127,16 +127,18 @@ class ContactChoiceField(forms.ModelChoiceField):
 
 class CallOutcomeForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=CallOutcome.choices, widget=forms.RadioSelect)
-    contact = ContactChoiceField(label=_("Spoke with"), required=False, queryset=Contact.objects.none())
+    contact = ContactChoiceField(
+        label=_("Spoke with"), required=False, queryset=Contact.objects.none(), empty_label="—"
+    )
     note = forms.CharField(
         label=_("Notes from the call"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    promise_on = forms.DateField(label=_("Pays by"), required=False, widget=_date_input())
+    promise_on = forms.DateField(label=_("Promised payment date"), required=False, widget=_date_input())
     promise_amount = forms.DecimalField(
-        label=_("Amount"), required=False, max_digits=18, decimal_places=2, min_value=0,
+        label=_("Promised amount"), required=False, max_digits=18, decimal_places=2, min_value=0,
         widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
     )  # fmt: skip
     disputed_items = ItemChoiceField(

@@ -221,6 +221,8 @@ def _editor_page(
         "source": source,
         "save_error": error,
         "variables": msg_selectors.context_documentation(),
+        "examples": {name: f"{{{{ {name} }}}}" for name in ("items_table", "payment_details", "signature")}
+        | {"variable": "{{ debtor.name }}"},
         "preview_url": ident.url("template_preview"),
     }
     return render(request, "workbench/messaging/template_edit.html", context, status=status)
@@ -293,23 +295,27 @@ def template_restore(
         raise Http404("no such version") from None
     if (row.key, row.channel, row.language, row.tone) != (key, channel, language, tone):
         raise Http404("no such version")
-    label = (
-        _("shipped text") if row.creditor_id is None else _("version %(version)s") % {"version": row.version}
-    )
+    shipped = row.creditor_id is None
     try:
         saved = msg.template_save(
             creditor=request.creditor, subject=row.subject, body=row.body, by=request.user,
-            note=f"restored {'shipped text' if row.creditor_id is None else f'version {row.version}'}",
-            **ident.parts,
+            note="restored shipped text" if shipped else f"restored version {row.version}", **ident.parts,
         )  # fmt: skip
     except (TemplateInvalid, ToneRefused) as exc:
-        messages.error(
-            request, _("The %(what)s cannot be restored: %(why)s") % {"what": label, "why": exc.message}
-        )
+        if shipped:
+            text = _("The shipped text cannot be restored: %(why)s") % {"why": exc.message}
+        else:
+            text = _("Version %(old)s cannot be restored: %(why)s") % {"old": row.version, "why": exc.message}
+        messages.error(request, text)
     else:
-        messages.success(
-            request, _("The %(what)s is now version %(version)s.") % {"what": label, "version": saved.version}
-        )
+        if shipped:
+            text = _("The shipped text is now version %(version)s.") % {"version": saved.version}
+        else:
+            text = _("Version %(old)s is now version %(version)s.") % {
+                "old": row.version,
+                "version": saved.version,
+            }
+        messages.success(request, text)
     return redirect(ident.url("template_edit"))
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from django import template
 
 from tact.dunning.models import Action, ActionStatus
+from tact.messaging.rendering import phone_display
 from tact.tenancy.models import may
 
 register = template.Library()
@@ -27,3 +28,9 @@ def contact_panel(context, debtor) -> dict[str, Any]:
         "may_edit": may(request.membership.role, "write"),
         "has_email": any(c.email for c in context.get("o").contacts) if context.get("o") else True,
     }
+
+
+@register.filter
+def phone(number: str) -> str:
+    """+49301234567 as "+49 30 1234567", as the messages print it."""
+    return phone_display(number)
