@@ -60,7 +60,9 @@ def test_edit_a_template_with_live_preview_refused_threat_and_saved_version(
 
     # Typing changes the preview, for the debtor chosen.
     page.select_option("#id_debtor", str(portfolio.bakker.pk))
-    page.fill("#id_body", "{{ salutation }}\n\nA short word about {{ first_item.number }}.\n\n{{ signature }}")
+    page.fill(
+        "#id_body", "{{ salutation }}\n\nA short word about {{ first_item.number }}.\n\n{{ signature }}"
+    )
     page.wait_for_function(
         "document.querySelector('.preview-frame')?.srcdoc.includes('A short word about RE-2001.')"
     )
@@ -73,7 +75,9 @@ def test_edit_a_template_with_live_preview_refused_threat_and_saved_version(
     assert "debtor.nummer" in page.locator("[data-testid=problems]").inner_text()
 
     # A threatening sentence is shown with its finding, and saving it is refused.
-    page.fill("#id_body", "{{ salutation }}\n\nPlease pay {{ totals.due }}. " + THREAT + "\n\n{{ signature }}")
+    page.fill(
+        "#id_body", "{{ salutation }}\n\nPlease pay {{ totals.due }}. " + THREAT + "\n\n{{ signature }}"
+    )
     page.wait_for_selector("[data-testid=findings]")
     findings = page.locator("[data-testid=findings]").inner_text()
     assert "Threatens a collection agency or bailiff" in findings and THREAT in findings
@@ -84,7 +88,10 @@ def test_edit_a_template_with_live_preview_refused_threat_and_saved_version(
         assert not MessageTemplate.objects.filter(creditor=creditor).exists()
 
     # Without the threat it saves as version 1, and the history shows it.
-    page.fill("#id_body", "{{ salutation }}\n\nPlease pay {{ totals.due }} by {{ stage.deadline }}.\n\n{{ signature }}")
+    page.fill(
+        "#id_body",
+        "{{ salutation }}\n\nPlease pay {{ totals.due }} by {{ stage.deadline }}.\n\n{{ signature }}",
+    )
     page.wait_for_selector("[data-testid=draft-ok]")
     page.fill("#id_note", "no threat")
     page.click("text=Save as new version")
@@ -96,7 +103,9 @@ def test_edit_a_template_with_live_preview_refused_threat_and_saved_version(
     shoot(page, "editor-saved")
 
 
-def test_log_a_promise_by_phone_and_see_the_hold_on_the_debtor_page(page, live_server, creditor, manager, shipped):
+def test_log_a_promise_by_phone_and_see_the_hold_on_the_debtor_page(
+    page, live_server, creditor, manager, shipped
+):
     portfolio = build_portfolio(creditor, by=manager)
     sign_in(page, live_server, manager)
     page.goto(f"{live_server.url}/debtors/{portfolio.mueller.pk}/")
