@@ -171,3 +171,46 @@ def test_a_promise_amount_is_kept_exact(signed_in, portfolio, creditor):
     with scope(creditor=creditor):
         event = AuditEvent.objects.get(action="call_logged")
     assert Decimal(event.after["promise_amount"]) == Decimal("1190.10")
+
+
+def test_an_agent_may_record_a_call(client, member, portfolio, creditor):
+    client.force_login(member("agent"))
+
+    response = client.post(call_url(portfolio.mueller), {"outcome": "reached"})
+
+    assert response.status_code == 302
+    assert [h.reason for h in holds_of(creditor, portfolio.mueller)] == ["recent_contact"]
+
+
+def test_a_phone_task_of_the_cycle_links_to_its_call_until_the_call_is_recorded(signed_in, portfolio, creditor):
+    action = phone_action(creditor, portfolio)
+    debtor_page = reverse("workbench:debtor", args=[portfolio.mueller.pk])
+    task_link = f"{call_url(portfolio.mueller)}?action={action.pk}"
+
+    before = signed_in.get(debtor_page).content.decode()
+    script = text_of(signed_in.get(task_link))
+    signed_in.post(task_link, {"outcome": "not_reached"})
+    after = signed_in.get(debtor_page).content.decode()
+
+    assert task_link in before and "Phone task of the daily cycle from 1 Dec 2025." in script
+    assert task_link not in after
+    with scope(creditor=creditor):
+        assert AuditEvent.objects.get(action="call_logged").after["action"] == action.pk
+
+
+def phone_action(creditor, portfolio):
+    """A phone action as the daily cycle writes it, for Müller's overdue item."""
+    from tact.dunning.models import Action
+    from tact.dunning.services import policy_presets_install
+
+    with scope(creditor=creditor):
+        policy_presets_install(creditor=creditor)
+        from tact.dunning.models import Stage
+
+        stage = Stage.objects.get(key="personal_contact", policy__preset="customer_centric")
+        return Action.objects.create(
+            creditor=creditor, debtor=portfolio.mueller, run_on=TODAY, policy=stage.policy, stage=stage,
+            channel="phone", tone="friendly", template_key="personal_contact", currency="EUR", item_count=1,
+            items=[{"id": portfolio.overdue.pk, "number": "RE-1001"}], open_amount=Decimal("1190.00"),
+            status="sent", explanation={"stage": {"key": "personal_contact"}},
+        )  # fmt: skip

@@ -235,3 +235,14 @@ def test_a_combination_not_shipped_starts_from_the_text_in_use(signed_in, portfo
 
     assert "There is no text for this combination yet" in page
     assert "Zahlungserinnerung" in page or "{{" in page  # the German neutral SMS as a start
+
+
+def test_an_agent_calls_debtors_but_does_not_rewrite_the_templates(client, member, portfolio, creditor):
+    client.force_login(member("agent"))
+
+    page = client.get(edit_url())
+    saved = client.post(edit_url(), draft(portfolio.mueller))
+
+    assert page.status_code == 200 and "Save as new version" not in text_of(page)
+    assert saved.status_code == 403
+    assert own_versions(creditor) == []

@@ -2,8 +2,9 @@
 
 Like every workbench view they run in the creditor's scope: a debtor, contact, item,
 action or template version of another creditor is not found (404). Reading needs a
-membership; changing anything needs the ``write`` permission (read-only members see the
-pages without the forms' buttons and get 403 on a post).
+membership. Recording a call and writing an e-mail need ``write`` (agents do it); saving a
+template needs ``manage_policies``, like the policy whose stages use it. Without the right,
+the pages show no form buttons and a post answers 403.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ from .messaging_forms import (
 )
 from .views import member_required, require
 
-EDIT = "write"
+EDIT = "write"  # record a call, write an e-mail: an agent's work
+EDIT_TEMPLATES = "manage_policies"  # what every debtor reads is decided with the policy
 LANGUAGE_CODES = {code for code, _label in LANGUAGES}
 
 
@@ -199,7 +201,7 @@ def _result_context(request: HttpRequest, ident: Ident, form: TemplateDraftForm)
         "check": check,
         "findings": finding_rows(check.findings) if check is not None else [],
         "preview_document": document,
-        "may_edit": may(request.membership.role, EDIT),
+        "may_edit": may(request.membership.role, EDIT_TEMPLATES),
     }
 
 
@@ -247,7 +249,7 @@ def template_edit(request: HttpRequest, key: str, channel: str, language: str, t
         form = TemplateDraftForm(initial, debtors=debtors)  # bound: the page opens with a preview
         return _editor_page(request, ident, form)
 
-    require(request, EDIT)
+    require(request, EDIT_TEMPLATES)
     form = TemplateDraftForm(request.POST, debtors=debtors)
     check = _draft_check(request, ident, form)
     if check is None or not check.may_save:
@@ -287,7 +289,7 @@ def template_restore(
     request: HttpRequest, key: str, channel: str, language: str, tone: str, version_id: int
 ) -> HttpResponse:
     """Save an earlier version (or the shipped text) as the newest version."""
-    require(request, EDIT)
+    require(request, EDIT_TEMPLATES)
     ident = Ident(request, key, channel, language, tone)
     try:
         row = msg_selectors.template_version_get(creditor_id=request.creditor.pk, version_id=version_id)

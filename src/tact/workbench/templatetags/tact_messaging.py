@@ -3,30 +3,50 @@ log a phone call (with the cycle's open phone tasks) and write a personal e-mail
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django import template
 
+from tact.audit.models import AuditEvent
+from tact.core import clock
 from tact.dunning.models import Action, ActionStatus
 from tact.messaging.rendering import phone_display
 from tact.tenancy.models import may
 
 register = template.Library()
 
-OPEN_TASKS = (ActionStatus.PLANNED, ActionStatus.AWAITING_APPROVAL, ActionStatus.APPROVED)
+# A phone action stays a task for a person after the outbox put it on the call list (sent),
+# until a call is recorded for it; after two weeks a newer step has taken its place.
+TASK_STATUSES = (
+    ActionStatus.PLANNED,
+    ActionStatus.AWAITING_APPROVAL,
+    ActionStatus.APPROVED,
+    ActionStatus.SENT,
+)
+TASK_DAYS = 14
 
 
 @register.inclusion_tag("workbench/messaging/_contact_panel.html", takes_context=True)
 def contact_panel(context, debtor) -> dict[str, Any]:
     request = context["request"]
-    tasks = Action.objects.filter(debtor=debtor, channel="phone", status__in=OPEN_TASKS).order_by("-run_on")[
-        :5
-    ]
+    since = clock.today(request.creditor.timezone) - timedelta(days=TASK_DAYS)
+    calls = AuditEvent.objects.filter(
+        action="call_logged",
+        subject_type="ledger.debtor",
+        subject_id=str(debtor.pk),
+        created_at__date__gte=since,
+    ).values_list("after", flat=True)
+    answered = {after.get("action") for after in calls if after}
+    actions = Action.objects.filter(
+        debtor=debtor, channel="phone", status__in=TASK_STATUSES, run_on__gte=since
+    )
+    overview = context.get("o")
     return {
         "debtor": debtor,
-        "tasks": list(tasks),
+        "tasks": [a for a in actions.order_by("-run_on")[:5] if a.pk not in answered],
         "may_edit": may(request.membership.role, "write"),
-        "has_email": any(c.email for c in context.get("o").contacts) if context.get("o") else True,
+        "has_email": any(c.email for c in overview.contacts) if overview is not None else True,
     }
 
 
