@@ -246,3 +246,34 @@ def test_an_agent_calls_debtors_but_does_not_rewrite_the_templates(client, membe
     assert page.status_code == 200 and "Save as new version" not in text_of(page)
     assert saved.status_code == 403
     assert own_versions(creditor) == []
+
+
+def test_a_new_combination_opens_in_the_editor(signed_in, portfolio):
+    response = signed_in.get(
+        reverse("workbench:template_new"),
+        {"key": "reminder", "channel": "sms", "language": "nl", "tone": "firm"},
+    )
+    unknown = signed_in.get(
+        reverse("workbench:template_new"), {"key": "nope", "channel": "sms", "language": "nl", "tone": "firm"}
+    )
+
+    assert response.status_code == 302 and response["Location"] == edit_url("reminder", "sms", "nl", "firm")
+    assert unknown.status_code == 404
+
+
+def test_a_key_only_a_stage_names_can_get_its_first_text(signed_in, portfolio, creditor, manager):
+    from tact.dunning.models import Stage
+    from tact.dunning.services import policy_presets_install
+
+    with scope(creditor=creditor):
+        policy_presets_install(creditor=creditor)
+        Stage.objects.filter(key="plan_offer").update(template_key="plan_offer_b2b")
+    body = "{{ salutation }}\n\nWe can split {{ totals.due }} into instalments.\n\n{{ signature }}"
+
+    page = text_of(signed_in.get(edit_url("plan_offer_b2b", "email", "de", "neutral")))
+    saved = signed_in.post(
+        edit_url("plan_offer_b2b", "email", "de", "neutral"), draft(portfolio.mueller, body=body)
+    )
+
+    assert "There is no text for this combination yet." in page
+    assert saved.status_code == 302

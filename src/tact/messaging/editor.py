@@ -19,6 +19,7 @@ from django.template import TemplateSyntaxError
 from django.template.base import Lexer, TokenType
 from django.template.context import Context
 
+from tact.dunning.models import Stage
 from tact.ledger.models import Debtor, Invoice
 from tact.ledger.selectors import open_items_of
 from tact.tenancy.models import Creditor
@@ -139,10 +140,12 @@ def template_catalog(*, creditor_id: int, flt: CatalogFilter) -> Catalog:
 
 
 def template_known_keys(*, creditor_id: int) -> set[str]:
-    """The keys a creditor may write a text for: the shipped ones and their own."""
+    """The keys a creditor may write a text for: the shipped ones, their own, and those their
+    policies' stages name (a stage may use a key tact ships no text for)."""
     own = MessageTemplate.objects.filter(creditor_id=creditor_id).values_list("key", flat=True).distinct()
     shipped = MessageTemplate.shipped.values_list("key", flat=True).distinct()
-    return set(own) | set(shipped)
+    staged = Stage.objects.filter(creditor_id=creditor_id).values_list("template_key", flat=True).distinct()
+    return set(own) | set(shipped) | {k for k in staged if k}
 
 
 def context_documentation() -> list[tuple[str, str]]:

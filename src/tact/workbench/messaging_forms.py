@@ -84,6 +84,20 @@ class TemplateFilterForm(forms.Form):
         return self.cleaned_data.get(name) or ""
 
 
+class TemplateNewForm(forms.Form):
+    """Which text to write: a combination tact ships no text for (a firm SMS, say)."""
+
+    key = forms.ChoiceField(label=_("Stage text"))
+    channel = forms.ChoiceField(label=_("Channel"), choices=MessageChannel.choices)
+    language = forms.ChoiceField(label=_("Language"), choices=LANGUAGES)
+    tone = forms.ChoiceField(label=_("Tone"), choices=Tone.choices)
+
+    def __init__(self, *args, keys: Iterable[str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["key"].choices = [(k, k) for k in keys]
+        self.auto_id = "new_%s"
+
+
 class TemplateDraftForm(forms.Form):
     subject = forms.CharField(
         label=_("Subject"),

@@ -41,6 +41,7 @@ from .messaging_forms import (
     PersonalEmailForm,
     TemplateDraftForm,
     TemplateFilterForm,
+    TemplateNewForm,
     finding_rows,
 )
 from .views import member_required, require
@@ -71,7 +72,21 @@ def template_list(request: HttpRequest) -> HttpResponse:
         only_own=bool(form.value("only_own")),
     )
     catalog = msg_selectors.template_catalog(creditor_id=creditor_id, flt=flt)
-    return render(request, "workbench/messaging/template_list.html", {"form": form, "catalog": catalog})
+    new = TemplateNewForm(keys=keys, initial={"language": request.creditor.language})
+    context = {"form": form, "catalog": catalog, "new": new}
+    return render(request, "workbench/messaging/template_list.html", context)
+
+
+@require_GET
+@member_required
+def template_new(request: HttpRequest) -> HttpResponse:
+    """Open the editor for the chosen key, channel, language and tone."""
+    keys = sorted(msg_selectors.template_known_keys(creditor_id=request.creditor.pk))
+    form = TemplateNewForm(request.GET, keys=keys)
+    if not form.is_valid():
+        raise Http404("no such template")
+    data = form.cleaned_data
+    return redirect("workbench:template_edit", data["key"], data["channel"], data["language"], data["tone"])
 
 
 # -- the editor -------------------------------------------------------------------------

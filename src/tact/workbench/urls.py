@@ -49,6 +49,7 @@ urlpatterns = [
     path("law/", law_views.law_page, name="law"),
     # messaging: the template editor, phone calls, personal e-mails
     path("templates/", messaging.template_list, name="templates"),
+    path("templates/new/", messaging.template_new, name="template_new"),
     path(
         "templates/<slug:key>/<str:channel>/<str:language>/<str:tone>/",
         messaging.template_edit,
