@@ -277,3 +277,13 @@ def test_a_key_only_a_stage_names_can_get_its_first_text(signed_in, portfolio, c
 
     assert "There is no text for this combination yet." in page
     assert saved.status_code == 302
+
+
+def test_an_unknown_variable_inside_a_tag_is_named_too(signed_in, portfolio, creditor):
+    body = "{{ salutation }}\n\n{% if debtor.is_consumr %}As a private customer …{% endif %}\n\n{{ signature }}"
+
+    response = signed_in.post(edit_url(), draft(portfolio.mueller, body=body))
+
+    assert response.status_code == 400
+    assert "Text, line 3:" in text_of(response) and "“debtor.is_consumr” does not exist" in text_of(response)
+    assert own_versions(creditor) == []

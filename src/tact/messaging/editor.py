@@ -18,6 +18,7 @@ from typing import Any
 from django.template import TemplateSyntaxError
 from django.template.base import Lexer, TokenType
 from django.template.context import Context
+from django.utils.text import smart_split
 
 from tact.dunning.models import Stage
 from tact.ledger.models import Debtor, Invoice
@@ -188,6 +189,70 @@ def _lines_naming(source: str, name: str) -> list[int]:
     return sorted(set(lines))
 
 
+_LITERAL = re.compile(r"""^(?:".*"|'.*'|-?\d+(?:\.\d+)?)$""")
+_OPERATORS = frozenset({"and", "or", "not", "in", "is", "==", "!=", "<", ">", "<=", ">=", "None", "True", "False",
+                        "as", "by", "reversed", "silent", "only", "with"})  # fmt: skip
+# Tags whose words are not variables (a format, a filter chain, a literal block).
+_NO_VARIABLES = frozenset({"now", "templatetag", "filter", "comment", "verbatim", "spaceless", "load"})
+
+
+def _bound_names(tokens: list[Any]) -> set[str]:
+    """Names a ``for``, ``with``, ``regroup`` or ``cycle … as`` tag binds anywhere in the text."""
+    names = {"forloop", "block"}
+    for token in tokens:
+        if token.token_type != TokenType.BLOCK:
+            continue
+        bits = list(smart_split(token.contents))
+        if not bits:
+            continue
+        if bits[0] == "for" and "in" in bits:
+            names.update(n.strip() for n in " ".join(bits[1 : bits.index("in")]).split(",") if n.strip())
+        elif bits[0] == "with":
+            names.update(b.split("=", 1)[0] for b in bits[1:] if "=" in b)
+            if "as" in bits:
+                names.add(bits[bits.index("as") + 1] if bits.index("as") + 1 < len(bits) else "")
+        elif bits[0] in ("regroup", "cycle", "firstof", "widthratio") and "as" in bits:
+            i = bits.index("as")
+            names.update(bits[i + 1 : i + 2])
+    return names
+
+
+def _tag_unknowns(source: str, plain: dict[str, Any]) -> list[tuple[str, int]]:
+    """Variables named inside tags (``{% if debtor.nmae %}``) that the context does not have.
+
+    The renderer only reports unknown variables it prints; a tag treats one as empty and
+    silently takes the other branch. Names bound by ``for`` and ``with`` are not checked.
+    """
+    tokens = Lexer(source).tokenize()
+    bound = _bound_names(tokens)
+    found: list[tuple[str, int]] = []
+    for token in tokens:
+        if token.token_type != TokenType.BLOCK:
+            continue
+        bits = list(smart_split(token.contents))
+        if not bits or bits[0] in _NO_VARIABLES or bits[0].startswith("end"):
+            continue
+        words = bits[1:]
+        if bits[0] == "for" and "in" in bits:
+            words = bits[bits.index("in") + 1 :]
+        elif bits[0] == "with":
+            words = [b.split("=", 1)[1] if "=" in b else b for b in words]
+        for word in words:
+            path = word.split("|", 1)[0].split(":", 1)[0].strip("(),")
+            if not path or path in _OPERATORS or _LITERAL.match(path) or "=" in path:
+                continue
+            root, _, rest = path.partition(".")
+            if root in bound or not re.fullmatch(r"[A-Za-z_]\w*", root):
+                continue
+            if root not in plain and root not in BLOCKS:
+                found.append((path, token.lineno))
+            elif rest and isinstance(plain.get(root), dict) and plain[root]:
+                first = rest.split(".", 1)[0]
+                if first not in plain[root] and not first.isdigit():
+                    found.append((f"{root}.{first}", token.lineno))
+    return found
+
+
 def _error_line(exc: BaseException) -> int | None:
     info = getattr(exc, "template_debug", None)
     return info.get("line") if isinstance(info, dict) else None
@@ -210,6 +275,17 @@ def _diagnose(part: str, source: str, plain_contexts: list[dict[str, Any]]) -> l
             ]
         missing.update(dict.fromkeys(_MISSING.findall(out)))
     problems = []
+    for name, line in _tag_unknowns(source, plain_contexts[0]):
+        if name not in missing:
+            problems.append(
+                Problem(
+                    part=part,
+                    kind="unknown_variable",
+                    name=name,
+                    line=line,
+                    message=f"unknown variable {name!r}",
+                )
+            )
     for name in missing:
         lines = _lines_naming(source, name) or [None]
         problems.extend(
