@@ -13,6 +13,7 @@ from email import policy
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 
 from tact.dunning.presets import policy_presets_install
 from tact.dunning.services import cycle_run
@@ -61,10 +62,37 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class PatientSMTP(SMTP):
+    """aiosmtpd, reading to the end what a client sent before it vanished.
+
+    aiosmtpd cancels its session the moment the client's side closes, even when a complete
+    message (data and the final dot) is already in its buffer; an MTA such as Postfix reads
+    that buffer, stores the message and only then notices that nobody waits for its 250.
+    The kill test needs the MTA's behaviour: this session finishes reading first.
+    """
+
+    def _finish_reading(self) -> None:
+        self._reader.feed_eof()
+
+    def eof_received(self):
+        self._finish_reading()
+        return False
+
+    def connection_lost(self, error):
+        self._finish_reading()
+        if self._timeout_handle is not None:
+            self._timeout_handle.cancel()
+
+
+class PatientController(Controller):
+    def factory(self):
+        return PatientSMTP(self.handler, **self.SMTP_kwargs)
+
+
 class SmtpPeer:
     def __init__(self, inbox: Inbox) -> None:
         self.inbox = inbox
-        self.controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+        self.controller = PatientController(inbox, hostname="127.0.0.1", port=free_port())
 
     def __enter__(self):
         self.controller.start()
