@@ -320,3 +320,20 @@ def test_a_mail_over_the_size_limit_keeps_its_headers_and_is_still_matched(in_sc
     assert row.is_truncated and row.size == len(raw) and len(bytes(row.raw)) < len(raw)
     assert row.debtor_id == debtor.pk and row.needs_person
     assert any("over the limit" in p for p in row.problems)
+
+
+def test_a_second_bounce_report_for_the_same_message_does_not_fall_back_again(in_scope, smtp_peer):
+    [debtor] = portfolio_with_actions(in_scope, debtors=1)
+    send()
+    original = sent_email(smtp_peer, debtor)
+    inbound_receive(dsn_for(original), source="file", now=LATER)
+    exchange = (DATA / "dsn_exchange.eml").read_text()
+    exchange = exchange.replace("<20260302091500.4711.tact@tact.localhost>", original["Message-ID"])
+    exchange = exchange.replace("d-100@debtor.example", original["To"])
+
+    again = inbound_receive(exchange.encode(), source="file", now=LATER + timedelta(minutes=5))
+
+    assert again.created and again.actions == []
+    assert Message.objects.filter(channel="letter").count() == 1
+    assert not Hold.objects.filter(debtor=debtor).exists()
+    assert MessageEvent.objects.filter(kind="bounced").count() == 2

@@ -206,9 +206,11 @@ def _contact_of(*, message: Message | None, debtor: Debtor | None, address: str)
 
 def _message_move(
     message: Message, *, now: datetime, kind: str, status_to: str | None, **detail: Any
-) -> None:
-    """Append a delivery event; move the status when it still is one of the earlier ones."""
+) -> bool:
+    """Append a delivery event; move the status when it still is one of the earlier ones.
+    True when the status moved."""
     status_from = message.status
+    moved = False
     if status_to and status_to != status_from:
         earlier = {
             MessageStatus.BOUNCED: (MessageStatus.SENDING, MessageStatus.SENT, MessageStatus.DELIVERED),
@@ -218,11 +220,12 @@ def _message_move(
         if status_to == MessageStatus.DELIVERED:
             fields["delivered_at"] = now
         if Message.objects.filter(pk=message.pk, status__in=earlier).update(**fields):
-            message.status = status_to
+            message.status, moved = status_to, True
         else:
             status_to = status_from
     event_add(message=message, kind=kind, now=now, status_from=status_from, status_to=status_to or status_from,
               **detail)  # fmt: skip
+    return moved
 
 
 def _on_report(row: InboundMessage, report: DeliveryReport, match: Match, now: datetime) -> None:
@@ -243,14 +246,18 @@ def _on_report(row: InboundMessage, report: DeliveryReport, match: Match, now: d
                 row.actions.append("email_opted_out")
             row.needs_person, row.person_reason = True, PersonReason.COMPLAINT
         elif recipient.action == "failed":
-            if message is not None:
-                _message_move(message, now=now, kind="bounced", status_to=MessageStatus.BOUNCED, **detail)
+            bounced = message is not None and _message_move(
+                message, now=now, kind="bounced", status_to=MessageStatus.BOUNCED, **detail
+            )
             if not recipient.is_permanent:
                 continue
             contact = _contact_of(message=message, debtor=debtor, address=recipient.recipient)
             if contact is not None and contact.email_status != ContactStatus.BOUNCED:
                 contact_update(contact=contact, by=ACTOR, email_status=ContactStatus.BOUNCED)
                 row.actions.append(f"contact_bounced:{contact.pk}")
+            if message is not None and (not bounced or Message.objects.filter(fallback_of=message).exists()):
+                # Reported before, or the outbox already moved on from it: nothing more to do.
+                continue
             if message is not None and message.action_id is not None:
                 following = message_fallback(
                     message=message, now=now, code=f"dsn_{recipient.status or 'failed'}",
