@@ -38,15 +38,17 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Case, F, Q, Sum, Value, When
 
 from tact.audit.services import Change, audit_bulk
+from tact.core.models import AmountField
 from tact.core.money import quantize
 
 from .errors import InvalidLedgerField
 from .models import Allocation, Debtor, Invoice, InvoiceKind, Payment
 
 ZERO = Decimal("0")
+BATCH = 1000
 COSTS = (InvoiceKind.FEE.value, InvoiceKind.FLAT_COMPENSATION.value)
 _BY_KIND = {
     InvoiceKind.FEE: 0,
@@ -230,16 +232,35 @@ def allocations_apply(
             )
         )
     Allocation.objects.bulk_create(writes, batch_size=1000)
-    value_on = {w.invoice_id: w.payment.value_on for w in writes}  # the last payment that touched it
-    Invoice.objects.bulk_update(
-        [
-            Invoice(pk=pk, open_amount=open_amount, settled_on=value_on[pk] if open_amount == 0 else None)
-            for pk, open_amount in remaining.items()
-        ],
-        ["open_amount", "settled_on"],
-        batch_size=1000,
-    )
+    _open_amounts_reduce(writes)
     return applied
+
+
+def _open_amounts_reduce(writes: Sequence[Allocation]) -> None:
+    """Take the allocations off their items' open amounts in the database (as ``_allocate``
+    does, so the amounts match the allocations as the database adds them), a batch of items
+    per statement; settle what reached zero on the day of the last payment that touched it."""
+    taken: dict[int, Decimal] = {}
+    last_day: dict[int, date] = {}
+    for write in writes:
+        taken[write.invoice_id] = taken.get(write.invoice_id, ZERO) + write.amount
+        last_day[write.invoice_id] = write.payment.value_on
+    ids = sorted(taken)
+    for start in range(0, len(ids), BATCH):
+        batch = ids[start : start + BATCH]
+        reduced = Case(
+            *[
+                When(pk=pk, then=F("open_amount") - Value(taken[pk], output_field=AmountField()))
+                for pk in batch
+            ],
+            output_field=AmountField(),
+        )
+        Invoice.objects.filter(pk__in=batch).update(open_amount=reduced)
+    by_day: dict[date, list[int]] = {}
+    for pk in ids:
+        by_day.setdefault(last_day[pk], []).append(pk)
+    for day, pks in sorted(by_day.items()):
+        Invoice.objects.filter(pk__in=pks, open_amount=0, settled_on__isnull=True).update(settled_on=day)
 
 
 def _with_open(item: OpenItem, open_amount: Decimal) -> OpenItem:
