@@ -31,20 +31,23 @@ TASK_DAYS = 14
 def contact_panel(context, debtor) -> dict[str, Any]:
     request = context["request"]
     since = clock.today(request.creditor.timezone) - timedelta(days=TASK_DAYS)
-    calls = AuditEvent.objects.filter(
-        action="call_logged",
-        subject_type="ledger.debtor",
-        subject_id=str(debtor.pk),
-        created_at__date__gte=since,
-    ).values_list("after", flat=True)
-    answered = {after.get("action") for after in calls if after}
     actions = Action.objects.filter(
         debtor=debtor, channel="phone", status__in=TASK_STATUSES, run_on__gte=since
     )
+    tasks = list(actions.order_by("-run_on")[:5])
+    if tasks:  # most debtors have none: one query then
+        calls = AuditEvent.objects.filter(
+            action="call_logged",
+            subject_type="ledger.debtor",
+            subject_id=str(debtor.pk),
+            created_at__date__gte=since,
+        ).values_list("after", flat=True)
+        answered = {after.get("action") for after in calls if after}
+        tasks = [a for a in tasks if a.pk not in answered]
     overview = context.get("o")
     return {
         "debtor": debtor,
-        "tasks": [a for a in actions.order_by("-run_on")[:5] if a.pk not in answered],
+        "tasks": tasks,
         "may_edit": may(request.membership.role, "write"),
         "has_email": any(c.email for c in overview.contacts) if overview is not None else True,
     }
