@@ -3,6 +3,7 @@ and a clock for the sender."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import socket
 import threading
@@ -44,8 +45,6 @@ class Inbox:
         with self.lock:
             self.envelopes.append(envelope)  # stored ("queued to disk") before the reply
         if self.delay:
-            import asyncio
-
             await asyncio.sleep(self.delay)
         return "250 Message accepted for delivery"
 
@@ -71,8 +70,16 @@ class PatientSMTP(SMTP):
     The kill test needs the MTA's behaviour: this session finishes reading first.
     """
 
+    _gone = False
+
     def _finish_reading(self) -> None:
+        self._gone = True
         self._reader.feed_eof()
+
+    async def push(self, status):
+        if self._gone:  # nobody reads the answer; end the session once the buffer is read
+            raise asyncio.CancelledError
+        await super().push(status)
 
     def eof_received(self):
         self._finish_reading()

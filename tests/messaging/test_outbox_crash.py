@@ -44,6 +44,19 @@ def _database_url() -> str:
     return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
+@pytest.fixture(autouse=True)
+def _no_sender_outlives_its_test():
+    yield
+    for process in STARTED:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
+    STARTED.clear()
+
+
+STARTED: list[subprocess.Popen] = []
+
+
 def _sender(peer: SmtpPeer, *args: str) -> subprocess.Popen:
     env = {
         **os.environ,
@@ -54,9 +67,11 @@ def _sender(peer: SmtpPeer, *args: str) -> subprocess.Popen:
         "EMAIL_TIMEOUT": "20",
         "CELERY_BROKER_URL": "",
     }
-    return subprocess.Popen(
+    process = subprocess.Popen(
         [*TACT, "outbox", "send", "--json", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
+    STARTED.append(process)
+    return process
 
 
 def _portfolio(debtors: int):
