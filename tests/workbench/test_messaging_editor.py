@@ -280,10 +280,33 @@ def test_a_key_only_a_stage_names_can_get_its_first_text(signed_in, portfolio, c
 
 
 def test_an_unknown_variable_inside_a_tag_is_named_too(signed_in, portfolio, creditor):
-    body = "{{ salutation }}\n\n{% if debtor.is_consumr %}As a private customer …{% endif %}\n\n{{ signature }}"
+    body = (
+        "{{ salutation }}\n\n{% if debtor.is_consumr %}As a private customer …{% endif %}\n\n{{ signature }}"
+    )
 
     response = signed_in.post(edit_url(), draft(portfolio.mueller, body=body))
 
     assert response.status_code == 400
     assert "Text, line 3:" in text_of(response) and "“debtor.is_consumr” does not exist" in text_of(response)
     assert own_versions(creditor) == []
+
+
+def test_a_letter_is_previewed_in_its_window_envelope_layout(signed_in, portfolio, creditor):
+    from tact.ledger.models import Contact
+
+    with scope(creditor=creditor):
+        Contact.objects.filter(debtor=portfolio.mueller).update(
+            street="Werkstraße 5", postal_code="10115", city="Berlin"
+        )
+
+    response = signed_in.get(
+        edit_url("reminder", "letter", "de", "neutral"), {"debtor": portfolio.mueller.pk}
+    )
+    without_address = signed_in.get(
+        edit_url("reminder", "letter", "de", "neutral"), {"debtor": portfolio.bakker.pk}
+    )
+
+    page = text_of(response)
+    assert 'class="address-field"' in page and "Werkstraße 5" in page and "10115 Berlin" in page
+    assert 'class="address-field"' not in text_of(without_address)  # no postal address: the words only
+    assert "Zahlungserinnerung" in text_of(without_address)

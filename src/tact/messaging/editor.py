@@ -18,6 +18,7 @@ from typing import Any
 from django.template import TemplateSyntaxError
 from django.template.base import Lexer, TokenType
 from django.template.context import Context
+from django.template.loader import render_to_string
 from django.utils.text import smart_split
 
 from tact.dunning.models import Stage
@@ -25,8 +26,9 @@ from tact.ledger.models import Debtor, Invoice
 from tact.ledger.selectors import open_items_of
 from tact.tenancy.models import Creditor
 
+from .channels.letter import letter_html
 from .context import FINAL_KEYS, HANDOVER_KEYS, MessageContext, message_context
-from .errors import TemplateInvalid
+from .errors import AddressUnusable, TemplateInvalid
 from .models import MessageChannel, MessageTemplate, Tone
 from .rendering import BLOCKS, CONTEXT_DOC, Rendered, context_plain, context_words, render_source
 from .samples import SAMPLE_NAMES, sample_context
@@ -71,6 +73,7 @@ class DraftCheck:
     findings: tuple[Finding, ...]  # the tone check's, on the sample debtors and the previewed one
     preview: Rendered | None  # the draft rendered for the chosen debtor, when it renders
     preview_error: str = ""  # why the chosen debtor's preview failed though the draft is sound
+    context: MessageContext | None = None  # the facts the preview was rendered from
 
     @property
     def may_save(self) -> bool:
@@ -383,7 +386,33 @@ def template_draft_check(
             if finding.rule not in shown:
                 findings.setdefault((finding.sentence, finding.rule), finding)
     return DraftCheck(
-        problems=(), findings=tuple(findings.values()), preview=preview, preview_error=preview_error
+        problems=(),
+        findings=tuple(findings.values()),
+        preview=preview,
+        preview_error=preview_error,
+        context=context,
+    )
+
+
+def preview_document(check: DraftCheck) -> str:
+    """The previewed draft as the debtor would see it: the e-mail's HTML, or the letter in
+    its DIN 5008 layout (the page WeasyPrint prints). Empty for SMS and phone texts."""
+    preview, context = check.preview, check.context
+    if preview is None or context is None or not preview.html:
+        return ""
+    if preview.channel == MessageChannel.LETTER:
+        try:
+            return letter_html(rendered=preview, context=context)
+        except AddressUnusable:
+            pass  # no postal address: the e-mail frame still shows the words
+    return render_to_string(
+        "messaging/email.html",
+        {
+            "body": preview.html,
+            "subject": preview.subject,
+            "language": preview.language,
+            "creditor": context.creditor,
+        },
     )
 
 

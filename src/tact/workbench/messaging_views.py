@@ -14,7 +14,6 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -194,22 +193,10 @@ def _debtor_choices(request: HttpRequest) -> list[tuple[int, str]]:
     return choices
 
 
-def _creditor_facts(creditor) -> dict[str, str]:
-    fields = ("street", "postal_code", "city", "vat_id", "primary_color", "accent_color")
-    return {"name": creditor.legal_name, **{name: getattr(creditor, name) for name in fields}}
-
-
 def _result_context(request: HttpRequest, ident: Ident, form: TemplateDraftForm) -> dict[str, Any]:
     """What the preview pane shows: problems, tone findings, the rendered draft."""
     check = _draft_check(request, ident, form)
-    document = ""
-    if check is not None and check.preview is not None and check.preview.html:
-        # The e-mail as the debtor's mail program shows it, in a sandboxed frame.
-        document = render_to_string(
-            "messaging/email.html",
-            {"body": check.preview.html, "subject": check.preview.subject, "language": ident.language,
-             "creditor": _creditor_facts(request.creditor)},
-        )  # fmt: skip
+    document = msg_selectors.preview_document(check) if check is not None else ""
     return {
         "ident": ident,
         "form": form,
