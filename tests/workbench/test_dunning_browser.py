@@ -14,8 +14,9 @@ import pytest
 from django_scopes import scope
 
 from tact.dunning.models import Action, Hold
+from tact.law.services import rates_load_bundled
 
-from .conftest import build_portfolio
+from .conftest import PASSWORD, build_portfolio
 from .dunning_fixtures import final_notices
 from .test_browser import sign_in
 
@@ -144,3 +145,62 @@ def test_a_forbidden_fee_is_refused_next_to_its_field_and_a_simulation_explains(
     assert advancing.locator("strong").all_inner_texts() == ["RE-1001"]
     assert page.locator("#sim-result li.sim-item[data-reason=not_yet_due] strong").inner_text() == "RE-1002"
     shoot(page, "policy-simulation")
+
+
+def test_calculate_interest_and_preview_the_cycle(page, live_server, creditor, manager):
+    # A transactional test before this one flushed the rate tables the migration loaded.
+    rates_load_bundled()
+    build_portfolio(creditor, by=manager)
+    sign_in(page, live_server, manager)
+
+    page.goto(f"{live_server.url}/law/")
+    form = page.locator("#interest")
+    form.locator("select[name=country]").select_option("DE")
+    form.locator("select[name=kind]").select_option("b2b")
+    form.locator("input[name=principal]").fill("1000.00")
+    form.locator("input[name=start]").fill("2024-01-15")
+    form.locator("input[name=end]").fill("2024-07-15")
+    with page.expect_navigation():
+        page.click("[data-testid=calc-interest]")
+    result = page.locator("[data-testid=interest-result]")
+    result.wait_for()
+    assert "€62.82" in result.locator(".stat-value").inner_text()
+    assert result.locator("tbody tr").count() == 2
+    shoot(page, "law")
+
+    page.goto(f"{live_server.url}/dunning/plan/")
+    page.get_by_role("button", name="Preview (dry run)").click()
+    page.locator("[data-testid=preview-actions]").wait_for()
+    assert page.locator("[data-testid=preview-actions]").inner_text() == "1"
+    assert page.locator("tbody.action-row").first.get_attribute("data-debtor") == "K1000"
+    shoot(page, "preview")
+    with scope(creditor=creditor):
+        assert not Action.objects.exists()
+
+
+def test_the_pages_in_german_fit_their_longer_words(page, live_server, creditor, manager):
+    final_notices(creditor, 2)
+    build_portfolio(creditor, by=manager)
+    page.context.add_cookies([{"name": "django_language", "value": "de", "url": live_server.url}])
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", manager.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/debtors/$"))
+
+    for path, name, heading in [
+        ("/dunning/plan/", "de-plan", "Plan für heute"),
+        ("/dunning/approvals/", "de-approvals", "Freigaben"),
+        ("/dunning/policies/", "de-policies", "Strategien"),
+        ("/law/?calc=fees&country=NL&kind=b2c&principal=3000.00", "de-law", "Rechtsrechner"),
+    ]:
+        page.goto(f"{live_server.url}{path}")
+        assert page.locator("h1").inner_text() == heading
+        assert page.evaluate(
+            "document.documentElement.scrollWidth <= window.innerWidth"
+        )  # nothing sticks out
+        shoot(page, name)
+    page.goto(f"{live_server.url}/dunning/policies/")
+    page.get_by_role("link", name="Customer-centric").click()
+    page.wait_for_url(re.compile(r".*/dunning/policies/\d+/$"))
+    shoot(page, "de-policy")

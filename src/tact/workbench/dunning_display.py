@@ -56,7 +56,7 @@ STATUS_BADGES = {
 }
 
 
-def _date(value: Any) -> date | None:
+def parse_date(value: Any) -> date | None:
     if isinstance(value, date) or value is None:
         return value
     try:
@@ -165,15 +165,15 @@ def _items(raw: list[dict[str, Any]], names: dict[str, str]) -> list[ItemLine]:
         ItemLine(
             id=i.get("id"),
             number=str(i.get("number", "")),
-            due_on=_date(i.get("due_on")),
+            due_on=parse_date(i.get("due_on")),
             days_overdue=i.get("days_overdue"),
             stage=names.get(i.get("stage"), str(i.get("stage", ""))),
-            scheduled_on=_date(i.get("scheduled_on")),
+            scheduled_on=parse_date(i.get("scheduled_on")),
             open_amount=_amount(i.get("open_amount")),
             rolled=bool(i.get("rolled_from_non_business_day")),
             from_stage=names.get(i.get("from_stage"), i.get("from_stage")),
             previous_contacts=int(i.get("previous_contacts") or 0),
-            last_contact_on=_date(i.get("last_contact_on")),
+            last_contact_on=parse_date(i.get("last_contact_on")),
             interest=_amount(i.get("interest")),
             flat_compensation=_amount(i.get("flat_compensation")),
         )
@@ -235,7 +235,7 @@ def explain(
     rule = x.get("rule", "")
     return Explained(
         id=id,
-        run_on=_date(run_on),
+        run_on=parse_date(run_on),
         debtor_id=debtor_id,
         debtor_name=debtor_name,
         debtor_number=debtor_number,
@@ -341,7 +341,8 @@ def explain_listing(
         debtor_name=debtor.name if debtor else row["debtor"],
         debtor_number=row["debtor"],
         policy=stage.policy.name if stage else "",
-        stage_name=stage.name if stage else row["stage"],
+        # A first dry run installs the presets and rolls them back: then only the key is known.
+        stage_name=stage.name if stage else row["stage"].replace("_", " ").capitalize(),
         stage_key=row["stage"],
         channel=row["channel"],
         tone=stage.tone if stage else "",

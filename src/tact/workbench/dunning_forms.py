@@ -129,12 +129,8 @@ class StageForm(forms.Form):
     order = forms.IntegerField(label=_("Order"), min_value=0, max_value=999, required=False)
     key = forms.SlugField(label=_("Key"), max_length=40)
     name = forms.CharField(label=_("Name"), max_length=100)
-    offset_days = forms.IntegerField(
-        label=_("Days from due date"), help_text=_("Negative: a reminder before the due date.")
-    )
-    min_days_since_contact = forms.IntegerField(
-        label=_("Min. days since contact"), min_value=0, max_value=365
-    )
+    offset_days = forms.IntegerField(label=_("Day"))
+    min_days_since_contact = forms.IntegerField(label=_("Min. gap"), min_value=0, max_value=365)
     template_key = forms.CharField(label=_("Template"), max_length=60)
     tone = forms.ChoiceField(label=_("Tone"), choices=Tone.choices)
     charges_interest = forms.BooleanField(label=_("Charges statutory interest"), required=False)

@@ -27,7 +27,7 @@ from tact.core import clock
 from tact.dunning import selectors as dunning
 from tact.dunning import services as dunning_services
 from tact.dunning.errors import ActionNotChangeable, HoldInvalid
-from tact.dunning.models import Action, Hold, Stage, Tone
+from tact.dunning.models import Action, Hold, HoldReason, Stage, Tone
 from tact.ledger.models import Debtor, Invoice
 from tact.tenancy.models import may
 
@@ -161,7 +161,7 @@ def cycle_run(request: HttpRequest) -> HttpResponse:
     context = {
         "day": day,
         "summary": summary,
-        "held": [(k, v) for k, v in summary.held.items() if v],
+        "held": [(HoldReason(k).label, v) for k, v in summary.held.items() if v],
         "rows": rows,
         "run_form": CycleRunForm(initial={"date": day}),
     }

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from tact.core.errors import ValidationFailed
@@ -16,6 +17,14 @@ from tact.law.errors import LawInputError
 from .dunning_forms import FeesForm, InterestForm
 from .dunning_views import creditor_today
 from .views import member_required
+
+# How sure a stored figure is (law.models.RateStatus), in the user's language.
+RATE_STATUS = {
+    "confirmed": gettext_lazy("confirmed"),
+    "derived": gettext_lazy("derived"),
+    "weak": gettext_lazy("weak source"),
+    "unconfirmed": gettext_lazy("unconfirmed"),
+}
 
 
 def _calculate(form, compute) -> Any:
@@ -59,12 +68,17 @@ def law_page(request: HttpRequest) -> HttpResponse:
         entry["rows"].append(row)
     for entry in series.values():
         entry["rows"].reverse()  # the latest first
+    # The creditor's own country first, then by country and series.
+    ordered = sorted(
+        series.values(), key=lambda e: (e["series"].country != request.creditor.country, e["series"].country)
+    )
     context = {
         "interest_form": interest_form,
         "fees_form": fees_form,
         "interest": interest,
         "fees": fees,
-        "series": list(series.values()),
+        "series": ordered,
+        "statuses": RATE_STATUS,
         "today": today,
     }
     return render(request, "workbench/dunning/law.html", context)

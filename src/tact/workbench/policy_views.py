@@ -29,7 +29,10 @@ from tact.tenancy.models import may
 from .dunning_display import (
     COUNTRY_LABELS,
     KIND_LABELS,
+    TONE_LABELS,
+    channel_label,
     explain_listing,
+    parse_date,
 )
 from .dunning_forms import (
     AssignmentForm,
@@ -65,7 +68,11 @@ REFUSAL_TEXT = {
 @require_GET
 @member_required
 def policies(request: HttpRequest) -> HttpResponse:
-    listed = dunning.policies_list()
+    listed = sorted(dunning.policies_list(), key=lambda p: (not p["is_default"], p["name"]))
+    for p in listed:
+        for stage in p["stages"]:
+            stage["channel_labels"] = [channel_label(c) for c in stage["channels"]]
+            stage["tone_label"] = TONE_LABELS.get(stage["tone"], stage["tone"])
     have = {p["preset"] for p in listed}
     context = {
         "policies": listed,
@@ -254,8 +261,6 @@ POLICY_SOURCE_TEXT = {
 
 def _simulation_view(result: dict[str, Any]) -> dict[str, Any]:
     """The simulation's codes and ISO dates as the template shows them."""
-    from .dunning_display import _date
-
     numbers = {result["debtor"]["number"]}
     debtors = {d.number: d for d in Debtor.objects.filter(number__in=numbers)}
     stages = {(s.policy_id, s.key): s for s in Stage.objects.select_related("policy")}
@@ -264,17 +269,17 @@ def _simulation_view(result: dict[str, Any]) -> dict[str, Any]:
         items.append(
             {
                 **item,
-                "due_on": _date(item["due_on"]),
+                "due_on": parse_date(item["due_on"]),
                 "reason_label": SIM_REASONS.get(item["reason"], item.get("reason_text", "")),
-                "next_on": _date((item.get("next_stage") or {}).get("on")),
-                "entered_on": _date((item.get("current_stage") or {}).get("entered_on")),
+                "next_on": parse_date((item.get("next_stage") or {}).get("on")),
+                "entered_on": parse_date((item.get("current_stage") or {}).get("entered_on")),
                 "hold_labels": [str(HoldReason(h["reason"]).label) for h in item.get("holds") or []],
             }
         )
     policy = result.get("policy") or {}
     return {
         "result": result,
-        "on": _date(result["date"]),
+        "on": parse_date(result["date"]),
         "items": items,
         "actions": [explain_listing(row, debtors=debtors, stages=stages) for row in result["actions"]],
         "policy_source": POLICY_SOURCE_TEXT.get(policy.get("source"), ""),
