@@ -192,7 +192,7 @@ class HoldCreate(StrictIn):
     note: text(2000) = ""
 
 
-class HoldEnd(StrictIn):
+class HoldEnd(Schema):
     outcome: Literal["", "resolved"] = Field(
         "", description='"resolved" for a dispute settled with the claim standing: dunning starts over.'
     )

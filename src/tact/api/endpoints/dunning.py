@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest
-from ninja import Body, Path, Query, Router
+from ninja import Path, Query, Router
 from ninja.responses import Status
 
 from tact.dunning.errors import ActionNotChangeable
@@ -89,7 +89,7 @@ def _policy_out(policy: Policy) -> dict[str, Any]:
         "thresholds": {
             t.currency: format(display_amount(t.minimum_amount, t.currency), "f")
             for t in policy.thresholds.all()
-        },  # fmt: skip
+        },
         "assignments": [
             {"segment": a.segment, "country": a.country, "debtor_kind": a.debtor_kind}
             for a in policy.assignments.all()
@@ -347,15 +347,12 @@ def create_hold(request: HttpRequest, payload: HoldCreate):
 
 
 @holds_router.post("/{hold_id}/end", response={200: HoldOut, **WRITE_ERRORS}, summary="End a hold")
-def end_hold(request: HttpRequest, hold_id: Path[Id], payload: Body[HoldEnd] = None):
+def end_hold(request: HttpRequest, hold_id: Path[Id], query: Query[HoldEnd]):
     """The hold applied through yesterday: today's cycle may dun again. Ending twice changes
-    nothing. ``outcome: "resolved"`` (disputes only): the claim stands, so the held items start
-    over at the first due stage from tomorrow. The body may be left out."""
+    nothing. ``?outcome=resolved`` (disputes only): the claim stands, so the held items start
+    over at the first due stage from tomorrow."""
     hold = hold_end(
-        hold=_hold(hold_id),
-        today=request.tact_today,
-        by=actor_of(request),
-        outcome=payload.outcome if payload is not None else "",
+        hold=_hold(hold_id), today=request.tact_today, by=actor_of(request), outcome=query.outcome
     )
     return _hold_out(_hold(hold.pk), request.tact_today)
 
