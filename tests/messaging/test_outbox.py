@@ -112,3 +112,45 @@ def test_an_item_paid_meanwhile_cancels_the_message(in_scope, smtp_peer):
     assert (report.cancelled, report.sent) == (1, 0)
     assert Message.objects.get().held_reason == "nothing_open"
     assert smtp_peer.inbox.envelopes == []
+
+
+def test_the_days_letters_go_to_the_printer_in_one_pdf_once(in_scope, smtp_peer, settings, tmp_path):
+    from tact.messaging.outbox_letters import letters_batch_submit
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.TACT_PRINT_DROP_DIR = tmp_path / "print"
+    portfolio_with_actions(in_scope, debtors=2)
+    Action.objects.update(channel="letter")
+    assert send().sent == 2
+    receipt = letters_batch_submit(creditor=in_scope, day=SEND_AT.date())
+    assert receipt.letters == 2 and receipt.batch_id == f"acme-{SEND_AT.date():%Y-%m-%d}"
+    assert (tmp_path / "print" / f"{receipt.batch_id}.pdf").read_bytes().startswith(b"%PDF")
+    again = letters_batch_submit(creditor=in_scope, day=SEND_AT.date())
+    assert again.extra == {"repeated": "true"}
+    assert letters_batch_submit(creditor=in_scope, day=SEND_AT.date() + timedelta(days=1)) is None
+
+
+def test_the_command_prints_the_report_as_json(in_scope, smtp_peer, capsys):
+    import json
+
+    from django.core.management import call_command
+
+    from tact.messaging.models import ContactRules
+
+    portfolio_with_actions(in_scope, debtors=2)
+    # the command runs on the real clock: no rule may hold the messages back at this hour
+    ContactRules.objects.create(creditor=in_scope, quiet_start="00:00", quiet_end="00:00",
+                                max_per_week=0, skip_sundays_and_holidays=False)  # fmt: skip
+    call_command("outbox", "send", "--creditor", "acme", "--json")
+    report = json.loads(capsys.readouterr().out)
+    assert {k: report[k] for k in ("sent", "failed", "retried", "skipped")} == {
+        "sent": 2, "failed": 0, "retried": 0, "skipped": 0}  # fmt: skip
+
+
+def test_the_command_refuses_a_bad_limit_with_exit_code_2(db):
+    import pytest
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="--limit") as caught:
+        call_command("outbox", "send", "--limit", "0")
+    assert caught.value.returncode == 2

@@ -360,22 +360,7 @@ class Sender:
         return "address_unusable", None
 
     def _context(self, message: Message, now: datetime) -> MessageContext | None:
-        creditor = message.creditor
-        today = now.astimezone(_zone(creditor)).date()
-        action = message.action
-        if action is not None:
-            ids = [item["id"] for item in action.items]
-            items = list(Invoice.objects.filter(pk__in=ids).exclude(open_amount=0))
-            if not items:
-                return None
-            facts = action_facts(action)
-        else:
-            items = list(Invoice.objects.filter(debtor_id=message.debtor_id).exclude(open_amount=0))
-            facts = {"stage": message.template_key, "tone": message.tone}
-        return message_context(
-            creditor=creditor, debtor=message.debtor, items=items, action_facts=facts, today=today,
-            qr_code=message.channel == MessageChannel.LETTER,
-        )  # fmt: skip
+        return outbox_context(message=message, now=now)
 
     def _rendered(
         self, claim: Claim, context: MessageContext, now: datetime, *, contact, to: str
@@ -541,6 +526,27 @@ class Sender:
         event_add(message=created, kind="queued", now=now, status_to=MessageStatus.QUEUED,
                   fallback_of=message.pk, why=failure.code)  # fmt: skip
         return created
+
+
+def outbox_context(*, message: Message, now: datetime) -> MessageContext | None:
+    """The facts for ``message`` as of ``now``: its action's items still open (None when
+    none is), the action's stage and charges; the QR code's image only for a letter."""
+    creditor = message.creditor
+    today = now.astimezone(_zone(creditor)).date()
+    action = message.action
+    if action is not None:
+        ids = [item["id"] for item in action.items]
+        items = list(Invoice.objects.filter(pk__in=ids).exclude(open_amount=0))
+        facts = action_facts(action)
+    else:
+        items = list(Invoice.objects.filter(debtor_id=message.debtor_id).exclude(open_amount=0))
+        facts = {"stage": message.template_key, "tone": message.tone}
+    if not items:
+        return None
+    return message_context(
+        creditor=creditor, debtor=message.debtor, items=items, action_facts=facts, today=today,
+        qr_code=message.channel == MessageChannel.LETTER,
+    )  # fmt: skip
 
 
 def _zone(creditor: Creditor):

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tact.core.commands import TactCommand
+from tact.core.jobs import creditor_scope
 from tact.dunning.errors import CycleInputInvalid
-from tact.dunning.management.commands._common import creditors_for
+from tact.dunning.management.commands._common import creditors_for, parse_day
 
 from ...outbox import LEASE
+from ...outbox_letters import letters_batch_submit
 from ...sending import BATCH, outbox_send
 
 
@@ -38,6 +40,13 @@ class Command(TactCommand):
         )
         send.add_argument("--no-queue", action="store_true", help="send what is queued; make no new messages")
         send.add_argument("--json", action="store_true", help="print the report as JSON")
+        letters = sub.add_parser("letters", help="Hand the letters sent on a day to the printer, in one PDF.")
+        letters.add_argument("--creditor", required=True, help="slug of the creditor")
+        letters.add_argument(
+            "--date", dest="day", required=True, help="the day the letters were sent, YYYY-MM-DD"
+        )
+        letters.add_argument("--duplex", action="store_true", help="start every letter on a front side")
+        letters.add_argument("--json", action="store_true", help="print the receipt as JSON")
 
     def handle_send(self, *, creditor, limit, batch, lease_seconds, no_queue, json, **_):
         _positive("--limit", limit)
@@ -65,3 +74,25 @@ class Command(TactCommand):
             self.stderr.write(
                 f"message {error['message']} ({error['channel']}): {error['code']}: {error['detail']}"
             )
+
+    def handle_letters(self, *, creditor, day, duplex, json, **_):
+        run_on = parse_day(day)
+        creditor_obj = creditors_for(creditor)[0]
+        with creditor_scope(creditor_obj):
+            receipt = letters_batch_submit(creditor=creditor_obj, day=run_on, duplex=duplex)
+        result = (
+            {"letters": 0}
+            if receipt is None
+            else {
+                "letters": receipt.letters,
+                "batch_id": receipt.batch_id,
+                "file": receipt.reference,
+                "repeated": receipt.extra.get("repeated") == "true",
+            }  # fmt: skip
+        )
+        if json:
+            self.emit_json(result)
+        elif receipt is None:
+            self.stdout.write(f"no letters were sent on {run_on}")
+        else:
+            self.stdout.write(f"{receipt.letters} letter(s) in {receipt.reference}")
