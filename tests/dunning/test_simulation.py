@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -261,3 +261,25 @@ def test_a_resolved_dispute_starts_the_item_over_in_the_simulation_too(presets):
     # then the item has no current stage and enters the friendly reminder again
     assert found["current_stage"] is None
     assert (found["reason"], found["next_stage"]["key"]) == ("advances", "friendly_reminder")
+
+
+def test_the_projected_day_is_the_day_the_cycles_plan_lets_the_item_advance(presets):
+    # given items due on each day around Easter 2025 (Good Friday 18 April, Easter Monday 21
+    # April are German holidays), some reminded once on Thursday 17 April
+    easter = date(2025, 4, 18)
+    dues = [easter + timedelta(days=n) for n in range(-12, 6)]
+    debtors = [debtor_with_items(presets, due=[due])[0] for due in dues]
+    run(presets, date(2025, 4, 17))
+    checked = 0
+    for debtor in debtors:
+        # when an item waits on the Saturday, and its projected day is simulated
+        [waiting] = debtor_simulate(debtor=debtor, on=date(2025, 4, 19))["items"]
+        assert waiting["reason"] in {"not_yet_due", "min_days_since_contact", "not_business_day"}, waiting
+        projected = date.fromisoformat(waiting["next_stage"]["on"])
+        [then] = debtor_simulate(debtor=debtor, on=projected)["items"]
+        # then it advances to that stage on that very day, and not a business day earlier
+        assert (then["reason"], then["next_stage"]["key"]) == ("advances", waiting["next_stage"]["key"]), then
+        [before] = debtor_simulate(debtor=debtor, on=projected - timedelta(days=1))["items"]
+        assert before["reason"] != "advances"
+        checked += 1
+    assert checked == len(dues)
