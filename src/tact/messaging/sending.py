@@ -28,7 +28,7 @@ import logging
 import smtplib
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -61,6 +61,7 @@ from .errors import (
 )
 from .models import Message, MessageChannel, MessageStatus
 from .outbox import LEASE, MAX_ATTEMPTS, Claim, backoff, event_add, outbox_claim, outbox_queue, worker_name
+from .outbox_report import Failure, SendReport, failure_of
 from .rendering import Rendered
 from .services import template_render
 from .smtp import MailSession
@@ -75,78 +76,6 @@ HANDED_OVER_ELSEWHERE = frozenset({MessageChannel.LETTER, MessageChannel.PHONE, 
 
 class LeaseLost(Exception):
     """Another sender took this message over: stop before handing it over."""
-
-
-@dataclass
-class SendReport:
-    """``as_dict()`` is the contract of ``tact outbox send --json``: ``sent``, ``failed``
-    (moved to failed: a permanent error or retries used up; a fallback follows where the
-    stage has another channel), ``retried`` (a transient error; tried again later),
-    ``skipped`` (held back by a contact rule; waits queued), and ``queued`` (messages made
-    from ready actions first), ``cancelled``, ``fallbacks``, ``unreachable`` (holds
-    placed), ``waiting`` (a template error; waits for the text to be fixed),
-    ``in_doubt`` (found handed over by a sender that died; recorded as sent),
-    ``recovered`` (found unsent in a dead sender's hands; sent again), ``held`` (per rule)
-    and ``errors`` (the first 20: message, channel, code, detail)."""
-
-    sent: int = 0
-    failed: int = 0
-    retried: int = 0
-    skipped: int = 0
-    queued: int = 0
-    cancelled: int = 0
-    fallbacks: int = 0
-    unreachable: int = 0
-    waiting: int = 0
-    in_doubt: int = 0
-    recovered: int = 0
-    held: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    errors: list[dict[str, Any]] = field(default_factory=list)
-
-    def error(self, message: Message, code: str, detail: str) -> None:
-        if len(self.errors) < 20:
-            self.errors.append({"message": message.pk, "key": message.key, "channel": message.channel,
-                                "code": code, "detail": detail[:300]})  # fmt: skip
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "sent": self.sent, "failed": self.failed, "retried": self.retried, "skipped": self.skipped,
-            "queued": self.queued, "cancelled": self.cancelled, "fallbacks": self.fallbacks,
-            "unreachable": self.unreachable, "waiting": self.waiting, "in_doubt": self.in_doubt,
-            "recovered": self.recovered, "held": dict(self.held), "errors": list(self.errors),
-        }  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class Failure:
-    transient: bool
-    code: str
-    detail: str
-
-
-def failure_of(exc: BaseException) -> Failure:
-    """Transient (try again later) or permanent (fall back to the next channel)?
-
-    SMTP 4xx, a refused or dropped connection and timeouts are transient; a 5xx refusal of
-    the recipient or of the message is permanent. A 5xx refusal of our sender address or of
-    our login is our configuration, not the debtor's address: transient, so the message
-    waits (with the error on record) instead of falling back.
-    """
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        code, reply = next(iter(exc.recipients.values()), (550, b""))
-        text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
-        return Failure(400 <= code < 500, f"smtp_{code}", f"recipient refused: {code} {text}")
-    if isinstance(exc, smtplib.SMTPSenderRefused | smtplib.SMTPAuthenticationError):
-        return Failure(True, f"smtp_{exc.smtp_code}", f"sender or login refused: {exc}")
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return Failure(not 500 <= exc.smtp_code < 600, f"smtp_{exc.smtp_code}", str(exc))
-    if isinstance(exc, smtplib.SMTPException | OSError):  # disconnects, refused connections, timeouts
-        return Failure(True, type(exc).__name__.lower(), str(exc) or type(exc).__name__)
-    if isinstance(exc, ProviderError):
-        return Failure(exc.transient, exc.provider_code or "provider", exc.message)
-    if isinstance(exc, AddressUnusable):
-        return Failure(False, "address_unusable", exc.message)
-    raise exc
 
 
 def action_facts(action: Action) -> dict[str, Any]:
