@@ -3,15 +3,19 @@ changing and bulk approval, with the role rules."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 from django_scopes import scope
 
 from tact.audit.models import AuditEvent
-from tact.dunning.models import Action, Decision
+from tact.dunning.models import Action, Decision, Policy
+from tact.dunning.services import cycle_run, policy_assign, policy_presets_install
 
 from .conftest import TODAY
-from .dunning_fixtures import final_notices
+from .dunning_fixtures import DUE, debtors_with_overdue_items, final_notices
 
 pytestmark = pytest.mark.django_db
 
@@ -198,3 +202,28 @@ def test_an_admin_may_approve(client, creditor, member, notices):
     client.post(reverse("workbench:dunning_action_approve", args=[notices[0].pk]))
 
     assert status_of(creditor, notices[0]) == "approved"
+
+
+def test_the_explanation_names_each_charge_with_the_laws_rule(signed_in, creditor):
+    debtors_with_overdue_items(creditor, 1, prefix="C")
+    with scope(creditor=creditor):
+        policy_presets_install(creditor=creditor)
+        policy_assign(
+            policy=Policy.objects.get(preset="classic_three_step"), country="DE", debtor_kind="business"
+        )
+        for offset in (7, 21):  # reminder, then the second reminder with interest and flat compensation
+            cycle_run(creditor=creditor, run_on=DUE + timedelta(days=offset))
+
+    response = signed_in.get(
+        reverse("workbench:dunning_plan"), {"date": (DUE + timedelta(days=21)).isoformat()}
+    )
+
+    [row] = response.context["rows"]
+    charges = {c.label: c for c in row.charges}
+    assert charges["Flat compensation"].amount == Decimal("40.00")
+    assert charges["Interest"].amount == row.interest_amount > 0
+    assert "§ 288(2) BGB" in charges["Interest"].rule
+    html = response.content.decode()
+    assert "Charges and the law's rule" in html and "Second reminder" in html
+    assert row.charges_total == row.interest_amount + Decimal("40.00")
+    assert f"€{row.charges_total:,.2f}" in html  # the plan's charges column
