@@ -79,11 +79,8 @@ def test_presets_are_installed_once_and_listed_with_their_stages(api):
     centric = policies["customer_centric"]
     assert centric["is_default"] and centric["thresholds"] == {"EUR": "10.00"}
     assert [s["key"] for s in centric["stages"]][:2] == ["pre_due", "friendly_reminder"]
-    assert policies["b2c_webshop_nl_be"]["assignments"][0] == {
-        "segment": "",
-        "country": "NL",
-        "debtor_kind": "consumer",
-    }
+    first = policies["b2c_webshop_nl_be"]["assignments"][0]
+    assert (first["segment"], first["country"], first["debtor_kind"]) == ("", "NL", "consumer")
     detail = api.get(f"/policies/{centric['id']}").json()
     assert detail == centric
 
@@ -147,6 +144,28 @@ def test_only_managers_change_policies(creditor, mine):
     assert_problem(agent.post("/policies", {"name": "X", "stages": STAGES}), 403, "permission_denied")
     assert_problem(agent.patch(f"/policies/{mine['policy'].pk}", {"contract_clause": True}), 403)
     assert agent.get(f"/policies/{mine['policy'].pk}").status_code == 200
+
+
+def test_a_policy_is_assigned_to_debtors_checked_by_law_and_unassigned(api, creditor, mine):
+    # given a policy charging flat compensation, which only business debtors owe
+    classic = api.post("/policies/presets").json()["created"]
+    flat = next(p for p in classic if p["preset"] == "classic_three_step")
+    # when it is assigned to Austrian consumers, then the law refuses it, naming the field
+    body = assert_problem(
+        api.post(f"/policies/{flat['id']}/assignments", {"country": "AT", "debtor_kind": "consumer"}),
+        422,
+        "policy_charge_forbidden",
+    )
+    assert fields_named(body) == {"charges_flat_compensation"}
+    assert_problem(api.post(f"/policies/{flat['id']}/assignments", {"country": "FR"}), 422)
+    # and to Austrian businesses it is accepted, and can be taken back
+    assigned = api.post(f"/policies/{flat['id']}/assignments", {"country": "at", "debtor_kind": "business"})
+    assert assigned.status_code == 201, assigned.content
+    [assignment] = assigned.json()["assignments"]
+    assert (assignment["country"], assignment["debtor_kind"]) == ("AT", "business")
+    assert_problem(api.delete(f"/policies/{mine['policy'].pk}/assignments/{assignment['id']}"), 404)
+    assert api.delete(f"/policies/{flat['id']}/assignments/{assignment['id']}").status_code == 204
+    assert api.get(f"/policies/{flat['id']}").json()["assignments"] == []
 
 
 # -- actions -------------------------------------------------------------------------------

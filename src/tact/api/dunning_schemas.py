@@ -62,6 +62,7 @@ class StageOut(Schema):
 
 
 class AssignmentOut(Schema):
+    id: int
     segment: str
     country: str
     debtor_kind: str
@@ -97,6 +98,14 @@ class PolicyCreate(StrictIn):
 class PolicyPatch(StrictIn):
     stages: list[StageIn] = optional(min_length=1, max_length=20)
     contract_clause: bool = optional()
+
+
+class AssignmentIn(StrictIn):
+    """Blank fields match every debtor; the most specific assignment wins."""
+
+    country: text(2) = Field("", description="DE, NL, BE or AT; blank: every country.")
+    debtor_kind: text(10) = Field("", description="business or consumer; blank: both.")
+    segment: text(60) = Field("", description="A debtor tag; blank: every debtor.")
 
 
 class PolicyPage(Schema):

@@ -25,9 +25,11 @@ from tact.dunning.services import (
     cycle_run,
     hold_end,
     hold_place,
+    policy_assign,
     policy_create,
     policy_presets_install,
     policy_stages_update,
+    policy_unassign,
 )
 from tact.ledger.models import Debtor, Invoice
 
@@ -41,6 +43,7 @@ from ..dunning_schemas import (
     ActionsApprove,
     ActionsApproved,
     ActionSkip,
+    AssignmentIn,
     CycleOut,
     CycleQuery,
     HoldCreate,
@@ -91,7 +94,7 @@ def _policy_out(policy: Policy) -> dict[str, Any]:
             for t in policy.thresholds.all()
         },
         "assignments": [
-            {"segment": a.segment, "country": a.country, "debtor_kind": a.debtor_kind}
+            {"id": a.pk, "segment": a.segment, "country": a.country, "debtor_kind": a.debtor_kind}
             for a in policy.assignments.all()
         ],
         "stages": [vars(stage_spec_of(s)) for s in policy.stages.all()],
@@ -167,6 +170,36 @@ def update_policy(request: HttpRequest, policy_id: Path[Id], payload: PolicyPatc
         actor=actor_of(request),
     )
     return _policy_out(_policy(policy.pk))
+
+
+@policies_router.post(
+    "/{policy_id}/assignments", response={201: PolicyOut, **WRITE_ERRORS}, summary="Assign a policy"
+)
+def assign_policy(request: HttpRequest, policy_id: Path[Id], payload: AssignmentIn):
+    """Serve debtors of a country, kind and segment (blank: all) with this policy; its
+    charges are checked against the law of the new debtors first."""
+    require(request, "manage_policies")
+    policy = _policy(policy_id)
+    policy_assign(policy=policy, actor=actor_of(request), **payload.model_dump())
+    return Status(201, _policy_out(_policy(policy.pk)))
+
+
+@policies_router.delete(
+    "/{policy_id}/assignments/{assignment_id}",
+    response={204: None, **WRITE_ERRORS},
+    summary="Unassign a policy",
+)
+def unassign_policy(request: HttpRequest, policy_id: Path[Id], assignment_id: Path[Id]):
+    """Those debtors fall back to a less specific assignment or the default policy."""
+    require(request, "manage_policies")
+    assignment = get_or_404(
+        PolicyAssignment.objects.select_related("policy"),
+        kind="Assignment",
+        pk=assignment_id,
+        policy_id=policy_id,
+    )
+    policy_unassign(assignment=assignment, actor=actor_of(request))
+    return Status(204, None)
 
 
 # -- actions -------------------------------------------------------------------------------
