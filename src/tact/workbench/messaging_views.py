@@ -193,9 +193,10 @@ def _debtor_choices(request: HttpRequest) -> list[tuple[int, str]]:
     return choices
 
 
-def _result_context(request: HttpRequest, ident: Ident, form: TemplateDraftForm) -> dict[str, Any]:
+def _result_context(
+    request: HttpRequest, ident: Ident, form: TemplateDraftForm, check: msg.DraftCheck | None
+) -> dict[str, Any]:
     """What the preview pane shows: problems, tone findings, the rendered draft."""
-    check = _draft_check(request, ident, form)
     document = msg_selectors.preview_document(check) if check is not None else ""
     return {
         "ident": ident,
@@ -208,14 +209,20 @@ def _result_context(request: HttpRequest, ident: Ident, form: TemplateDraftForm)
 
 
 def _editor_page(
-    request: HttpRequest, ident: Ident, form: TemplateDraftForm, *, status: int = 200, error=None
-):
-    own, shipped = _history(request, ident)
-    start, source = (
-        _starting_text(request, ident, own, shipped) if request.method == "GET" else (None, "draft")
-    )
+    request: HttpRequest,
+    ident: Ident,
+    form: TemplateDraftForm,
+    check: msg.DraftCheck | None,
+    *,
+    history: tuple[list[MessageTemplate], list[MessageTemplate]],
+    start: tuple[MessageTemplate | None, str] = (None, "draft"),
+    status: int = 200,
+    error: str | None = None,
+) -> HttpResponse:
+    own, shipped = history
+    start, source = start
     context = {
-        **_result_context(request, ident, form),
+        **_result_context(request, ident, form, check),
         "ident_url": ident.url("template_edit"),
         "channel_label": MessageChannel(ident.channel).label,
         "tone_label": Tone(ident.tone).label,
@@ -237,9 +244,9 @@ def _editor_page(
 def template_edit(request: HttpRequest, key: str, channel: str, language: str, tone: str) -> HttpResponse:
     ident = Ident(request, key, channel, language, tone)
     debtors = _debtor_choices(request)
+    history = _history(request, ident)
     if request.method == "GET":
-        own, shipped = _history(request, ident)
-        start, _source = _starting_text(request, ident, own, shipped)
+        start, source = _starting_text(request, ident, *history)
         wanted = request.GET.get("debtor", "")
         initial = {
             "subject": start.subject if start else "",
@@ -249,13 +256,14 @@ def template_edit(request: HttpRequest, key: str, channel: str, language: str, t
         if start is not None and request.GET.get("from"):
             initial["note"] = _("Back to version %(version)s") % {"version": start.version}
         form = TemplateDraftForm(initial, debtors=debtors)  # bound: the page opens with a preview
-        return _editor_page(request, ident, form)
+        check = _draft_check(request, ident, form)
+        return _editor_page(request, ident, form, check, history=history, start=(start, source))
 
     require(request, EDIT_TEMPLATES)
     form = TemplateDraftForm(request.POST, debtors=debtors)
     check = _draft_check(request, ident, form)
     if check is None or not check.may_save:
-        return _editor_page(request, ident, form, status=400)
+        return _editor_page(request, ident, form, check, history=history, status=400)
     try:
         row = msg.template_save(
             creditor=request.creditor,
@@ -266,7 +274,7 @@ def template_edit(request: HttpRequest, key: str, channel: str, language: str, t
             **ident.parts,
         )
     except (TemplateInvalid, ToneRefused) as exc:
-        return _editor_page(request, ident, form, status=400, error=exc.message)
+        return _editor_page(request, ident, form, check, history=history, status=400, error=exc.message)
     messages.success(
         request, _("Version %(version)s is saved and used from now on.") % {"version": row.version}
     )
@@ -282,7 +290,8 @@ def template_preview(request: HttpRequest, key: str, channel: str, language: str
     """The preview and the checks of a draft, re-rendered as the creditor types (htmx)."""
     ident = Ident(request, key, channel, language, tone)
     form = TemplateDraftForm(request.POST, debtors=msg_selectors.preview_debtors())
-    return render(request, "workbench/messaging/_draft_result.html", _result_context(request, ident, form))
+    context = _result_context(request, ident, form, _draft_check(request, ident, form))
+    return render(request, "workbench/messaging/_draft_result.html", context)
 
 
 @require_POST
