@@ -42,6 +42,10 @@ _MISSING = re.compile(re.escape(MISSING_PREFIX) + "([^\ue001]*)\ue001")
 # argument (``divisibleby:0``, ``wordwrap:"x"``), a tag used wrongly at render time.
 DRAFT_ERRORS = (TemplateSyntaxError, ValueError, TypeError, ArithmeticError, AttributeError, LookupError)
 
+LETTER_SCREEN_CSS = (
+    "@media screen { html { zoom: .55; } body { width: 210mm; margin: 0; background: #fff; } }"
+)
+
 # The same sandbox as ``sandbox.TEXT_ENGINE``, with debug on: errors then carry the line
 # they happened on. Used to diagnose drafts only; messages render with the fast engine.
 DEBUG_ENGINE = SandboxEngine(
@@ -402,9 +406,12 @@ def preview_document(check: DraftCheck) -> str:
         return ""
     if preview.channel == MessageChannel.LETTER:
         try:
-            return letter_html(rendered=preview, context=context)
+            page = letter_html(rendered=preview, context=context)
         except AddressUnusable:
             pass  # no postal address: the e-mail frame still shows the words
+        else:
+            # An A4 page (210 mm) shown whole in the editor's narrow frame.
+            return page.replace("</head>", f"<style>{LETTER_SCREEN_CSS}</style></head>", 1)
     return render_to_string(
         "messaging/email.html",
         {
