@@ -190,7 +190,9 @@ def call_outcome_record(
     elif outcome == CallOutcome.PROMISE:
         day = _ahead(promise_on, today=today, field="promise_on", required=True)
         assert day is not None
-        open_total = sum((i.open_amount for i in open_items_of(debtor=debtor)), Decimal("0"))
+        # The debtor's balance in their own currency: amounts of two currencies never add up.
+        in_currency = open_items_of(debtor=debtor).filter(currency=debtor.currency)
+        open_total = sum((i.open_amount for i in in_currency), Decimal("0"))
         if promise_amount is None or promise_amount <= 0:
             raise CallInvalid(field="promise_amount", problem="give the promised amount, above zero")
         amount = quantize(promise_amount, debtor.currency)
