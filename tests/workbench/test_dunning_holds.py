@@ -47,7 +47,7 @@ def test_placing_a_hold_on_an_item_goes_back_to_the_page(signed_in, creditor, ma
         "dispute", portfolio.overdue.pk, date(2025, 12, 31), "Damaged goods", manager,
     )  # fmt: skip
     html = signed_in.get(page).content.decode()
-    assert "on item RE-1001" in html and "Damaged goods" in html
+    assert "on item RE-1001" in html and "Damaged goods" in html and "1 Dec 2025 to 31 Dec 2025" in html
 
 
 def test_an_htmx_hold_answers_the_panel(signed_in, creditor, portfolio):
@@ -97,6 +97,7 @@ def test_ending_a_hold_lets_todays_cycle_dun_again(signed_in, creditor, portfoli
     [ended] = holds(creditor)
     assert ended.ended_at is not None and ended.ends_on == date(2025, 11, 30)
     assert 'class="hold is-ended"' in response.content.decode()
+    assert "from 20 Nov 2025, ended on 1 Dec 2025" in response.content.decode()
 
 
 def test_an_agent_may_place_a_hold(client, creditor, member, portfolio):

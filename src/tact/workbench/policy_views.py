@@ -21,7 +21,6 @@ from tact.dunning import services as dunning_services
 from tact.dunning.errors import ChargeForbidden, PolicyInvalid
 from tact.dunning.models import HoldReason, Policy, PolicyAssignment, Stage
 from tact.dunning.policies import stage_spec_of
-from tact.dunning.policy_edit import policy_stages_update, policy_unassign
 from tact.dunning.presets import PRESETS
 from tact.ledger.models import Debtor
 from tact.tenancy.models import may
@@ -180,7 +179,7 @@ def policy_edit(request: HttpRequest, policy_id: int) -> HttpResponse:
     if formset.is_valid() and settings_form.is_valid():
         pairs = formset.ordered_specs()
         try:
-            policy_stages_update(
+            dunning_services.policy_stages_update(
                 policy=policy,
                 stages=[spec for _form, spec in pairs],
                 contract_clause=settings_form.cleaned_data["contract_clause"],
@@ -217,7 +216,7 @@ def policy_assign(request: HttpRequest, policy_id: int) -> HttpResponse:
 def policy_unassign_view(request: HttpRequest, policy_id: int, assignment_id: int) -> HttpResponse:
     require(request, "manage_policies")
     assignment = get_object_or_404(PolicyAssignment, pk=assignment_id, policy_id=policy_id)
-    policy_unassign(assignment=assignment, actor=request.user)
+    dunning_services.policy_unassign(assignment=assignment, actor=request.user)
     messages.success(request, _("The assignment was removed."))
     return redirect(f"{reverse('workbench:dunning_policy', args=[policy_id])}#assignments")
 
