@@ -154,3 +154,18 @@ def test_the_command_refuses_a_bad_limit_with_exit_code_2(db):
     with pytest.raises(CommandError, match="--limit") as caught:
         call_command("outbox", "send", "--limit", "0")
     assert caught.value.returncode == 2
+
+
+def test_claims_do_not_overlap_and_a_dead_senders_lease_runs_out(in_scope):
+    from tact.messaging.outbox import outbox_claim
+
+    portfolio_with_actions(in_scope, debtors=5)
+    assert outbox_queue(now=SEND_AT) == 5
+    first = outbox_claim(worker="a", now=SEND_AT, limit=3, lease=timedelta(minutes=5))
+    second = outbox_claim(worker="b", now=SEND_AT, limit=10, lease=timedelta(minutes=5))
+    assert len(first) == 3 and len(second) == 2 and not set(first) & set(second)
+    assert outbox_claim(worker="c", now=SEND_AT + timedelta(minutes=4), limit=10) == []
+    # "a" died: after its lease, "c" takes its messages over, and "a" can no longer write
+    taken = outbox_claim(worker="c", now=SEND_AT + timedelta(minutes=6), limit=10)
+    assert sorted(taken) == sorted(first + second)
+    assert Message.objects.filter(pk__in=first, claimed_by="a").count() == 0

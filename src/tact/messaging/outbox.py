@@ -51,7 +51,9 @@ def _is_pg() -> bool:
 
 
 def _stamp(value: datetime) -> Any:
-    return value if _is_pg() else value.isoformat(sep=" ")
+    """A datetime parameter stored exactly as the ORM stores it (SQLite keeps text: UTC,
+    no offset), so raw SQL and ORM writes compare and sort alike."""
+    return connection.ops.adapt_datetimefield_value(value)
 
 
 QUEUE_SQL = """
