@@ -169,3 +169,15 @@ def test_claims_do_not_overlap_and_a_dead_senders_lease_runs_out(in_scope):
     taken = outbox_claim(worker="c", now=SEND_AT + timedelta(minutes=6), limit=10)
     assert sorted(taken) == sorted(first + second)
     assert Message.objects.filter(pk__in=first, claimed_by="a").count() == 0
+
+
+def test_the_celery_task_sends_inline_without_a_broker(in_scope, smtp_peer):
+    from tact.messaging.models import ContactRules
+    from tact.messaging.tasks import outbox_send_task
+
+    portfolio_with_actions(in_scope, debtors=2)
+    ContactRules.objects.create(creditor=in_scope, quiet_start="00:00", quiet_end="00:00",
+                                max_per_week=0, skip_sundays_and_holidays=False)  # fmt: skip
+    report = outbox_send_task.delay(creditor_id=in_scope.pk).get()
+    assert (report["sent"], report["queued"]) == (2, 2)
+    assert len(smtp_peer.inbox.envelopes) == 2
