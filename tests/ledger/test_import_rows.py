@@ -159,3 +159,21 @@ def test_merge_uses_a_bounded_number_of_queries(in_scope, django_assert_max_num_
 
     assert report["created"] == {"debtors": 40, "invoices": 400}
     assert Invoice.objects.filter(due_on=date(2025, 10, 31)).count() == 400
+
+
+def test_a_row_with_the_number_of_a_booked_charge_is_named_not_a_database_error(in_scope):
+    from tact.ledger.services import charge_add
+
+    run(in_scope, [row()])
+    charge = charge_add(
+        parent=Invoice.objects.get(number="RE-1001"), kind="interest", amount=Decimal("5.00"),
+        booked_on=date(2025, 11, 15), by=None,
+    )  # fmt: skip
+
+    report = run(in_scope, [row(), row(invoice_number=charge.number, amount="5.00")])
+
+    assert report["error_count"] == 1
+    error = report["errors"][0]
+    assert (error["row"], error["column"], error["value"]) == (2, "invoice_number", charge.number)
+    assert "charge tact booked" in error["message"]
+    assert Invoice.objects.get(number=charge.number).kind == "interest"

@@ -322,6 +322,11 @@ class Merger:
                 new_rows.append(row)
                 continue
             pk, old_debtor_id, old_open, settled_on, *old_facts = found
+            if old_facts[0] in CHARGE_KINDS:
+                self._reject(row, "invoice_number", row.invoice_number,
+                             f"{row.invoice_number} is a charge tact booked (interest, a fee or flat "
+                             "compensation), not an item of your ERP; give the row its own invoice number.")  # fmt: skip
+                continue
             if old_debtor_id != debtor_id:
                 self._reject(row, "debtor_number", row.debtor_number,
                              f"item {row.invoice_number} belongs to another debtor in tact; "
