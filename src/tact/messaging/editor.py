@@ -43,7 +43,7 @@ _MISSING = re.compile(re.escape(MISSING_PREFIX) + "([^\ue001]*)\ue001")
 DRAFT_ERRORS = (TemplateSyntaxError, ValueError, TypeError, ArithmeticError, AttributeError, LookupError)
 
 LETTER_SCREEN_CSS = (
-    "@media screen { html { zoom: .55; } body { width: 210mm; margin: 0; background: #fff; } }"
+    "@media screen { html { zoom: .5; } body { width: 210mm; margin: 0; background: #fff; } }"
 )
 
 # The same sandbox as ``sandbox.TEXT_ENGINE``, with debug on: errors then carry the line
