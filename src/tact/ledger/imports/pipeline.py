@@ -495,6 +495,36 @@ def _check_constraints_per_statement() -> None:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
+# The tables a large import grows; their statistics steer the foreign-key checks.
+GROWN_TABLES = (Debtor, Contact, Invoice, Payment, Allocation)
+SMALL_TABLE_ROWS = 10 * CHUNK
+
+
+def _small_tables() -> list[str]:
+    """The written tables PostgreSQL believes (nearly) empty.
+
+    Its foreign-key checks are prepared once per connection and planned from these
+    statistics: for a table known to be empty a sequential scan looks cheapest, and stays
+    the plan while the import writes a million rows into it, so each check scans what the
+    import wrote so far (a first import of 100,000 rows took 27 s instead of 5 s).
+    """
+    if connection.vendor != "postgresql":
+        return []
+    tables = [model._meta.db_table for model in GROWN_TABLES]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relname = ANY(%s) AND reltuples < %s",
+            [tables, SMALL_TABLE_ROWS],
+        )
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def _analyze(tables: list[str]) -> None:
+    """New statistics (they count this transaction's own rows) invalidate those plans."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
+
+
 @contextmanager
 def _quiet_gc() -> Iterator[None]:
     """Fewer cyclic garbage collections during a large import.
@@ -532,8 +562,11 @@ def _merge_all(
     try:
         with transaction.atomic():
             _check_constraints_per_statement()
-            for chunk in _chunks(rows, CHUNK):
+            small_tables = _small_tables()
+            for n, chunk in enumerate(_chunks(rows, CHUNK)):
                 merger.feed(chunk)
+                if n == 0 and small_tables and not report.error_count:
+                    _analyze(small_tables)
                 if len(merger.changes) >= CHUNK and not report.error_count:
                     merger.flush_audit(audit_facts or {})
             if full and not report.rows and not report.error_count:
