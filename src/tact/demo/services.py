@@ -214,6 +214,7 @@ def demo_load(
             deleted = _clear_if_allowed(creditor, reset=reset)
             report.reset = bool(deleted)
             report.logins = _staff_add(creditor, reset=reset)
+            _sender_profile(creditor)
             writer = RowWriter(creditor_id=creditor.pk)
             now = timezone.now()
             for plans in _chunks(
@@ -240,6 +241,26 @@ def demo_load(
             )
     report.seconds = time.perf_counter() - started
     return report
+
+
+SENDER = {
+    "signature_name": "Katrin Albers",
+    "signature_role": {"de": "Debitorenmanagement", "nl": "Debiteurenbeheer", "en": "Credit management",
+                       "fr": "Gestion des créances"},
+    "phone": "+49 40 3070 5120",
+    "email": "forderungen@nordlicht-handel.example",
+    "website": "www.nordlicht-handel.example",
+    "registration": "Amtsgericht Hamburg HRB 148812",
+    "managing_directors": "Jens Petersen, Aylin Demir",
+}  # fmt: skip
+
+
+def _sender_profile(creditor: Creditor) -> None:
+    """How the demo creditor signs its messages (the register entry is mandatory content of a
+    Belgian consumer reminder)."""
+    from tact.messaging.models import SenderProfile
+
+    SenderProfile.objects.update_or_create(creditor=creditor, defaults=SENDER)
 
 
 def _chunks(
