@@ -26,11 +26,16 @@ setup-test: $(UV)
 	$(TACT) compilemessages --ignore=.venv --ignore=.tools -v0 >/dev/null
 
 ## demo: migrate, load the demo portfolio, run the daily processing, serve on http://$(HOST):$(PORT)
+# The demo's e-mails go to files under var/mail/ unless EMAIL_BACKEND says otherwise.
+demo: export EMAIL_BACKEND ?= django.core.mail.backends.filebased.EmailBackend
+demo: export EMAIL_FILE_PATH ?= $(CURDIR)/var/mail
 demo: setup
 	$(TACT) migrate --no-input -v0
 	$(TACT) collectstatic --no-input -v0
 	$(TACT) demo --creditor demo --reset
 	$(TACT) cycle --creditor demo --date $$(date +%F)
+	$(TACT) outbox send --creditor demo
+	@echo "today's e-mails are in $$EMAIL_FILE_PATH, letters under var/media/letters/"
 	@echo ""
 	@echo "tact is running on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
 	.venv/bin/gunicorn tact.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile - --log-level warning
