@@ -84,11 +84,6 @@ def test_a_bounce_marks_the_contact_bounced_and_falls_back_to_a_letter(
     assert not row.needs_person
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the sender cancels a message whose action is already 'sent' (sending.py, action_sent); "
-    "a fallback after a bounce needs the outbox to send it anyway - reported to the lead",
-)
 def test_the_letter_queued_after_a_bounce_is_sent(in_scope, smtp_peer, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     [debtor] = portfolio_with_actions(in_scope, debtors=1)

@@ -180,7 +180,11 @@ class Sender:
         if message.status == MessageStatus.SENDING and self._recover(claim, now):
             return
         action = message.action
-        if action is not None and action.status not in READY:
+        # A fallback after a bounce goes out although its action counts as sent already.
+        bounced_fallback = (
+            message.fallback_of_id is not None and action is not None and action.status == ActionStatus.SENT
+        )
+        if action is not None and action.status not in READY and not bounced_fallback:
             self._cancel(claim, now, reason=f"action_{action.status}")
             return
         rules = shared.rules[message.creditor_id]
