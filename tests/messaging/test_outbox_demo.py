@@ -36,9 +36,9 @@ def test_on_the_demo_portfolio_every_planned_email_arrives_once(db, smtp_peer, s
 
     creditor = Creditor.objects.get(slug="demo")
     with creditor_scope(creditor):
-        # Reminders to Belgian consumers must name the enterprise number: a message without
-        # it waits (tested below); the demo creditor states it, as a real one would.
-        SenderProfile.objects.create(creditor=creditor, enterprise_number="0123.456.749")
+        # Reminders to Belgian consumers must name the creditor's register entry: a message
+        # without it waits (tested below); the demo creditor states it, as a real one would.
+        assert SenderProfile.objects.get(creditor=creditor).registration
         cycle_run(creditor=creditor, run_on=TODAY)
         ready = list(Action.objects.filter(run_on=TODAY, status__in=["planned", "approved"]))
         emails_planned = [a for a in ready if a.channel == "email"]
