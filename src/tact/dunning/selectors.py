@@ -12,8 +12,9 @@ from tact.ledger.models import Debtor
 from .cycle import CycleSummary
 from .listing import RULES, action_listing, channel_reasons
 from .models import Action, ActionStatus, Hold, Policy, PolicyAssignment, Stage
+from .plan import AssignmentRule, PlanInput
 from .policies import StageSpec, policy_scopes, stage_spec_of
-from .simulation import debtor_simulate
+from .simulation import _policy_of, debtor_simulate
 
 
 def actions_for_day(*, run_on: date, status: str | None = None) -> QuerySet[Action]:
@@ -71,6 +72,42 @@ def policies_list() -> list[dict[str, Any]]:
     ]
 
 
+def debtor_policy(*, debtor: Debtor) -> dict[str, Any]:
+    """The policy the daily cycle applies to ``debtor`` and why, resolved by the cycle's own
+    SQL expression (the debtor's override, else the most specific assignment, else the
+    default): ``{"policy_id", "policy_name", "source": "debtor_override" | "assignment" |
+    "default" | None, "policies": [(id, name), …]}`` — ``policies``: all of the creditor's,
+    by name, for a choice. Two queries; one when the creditor has no policy yet.
+    """
+    rows = Policy.objects.order_by("name", "id").values_list(
+        "id", "name", "is_default", "assignments__id", "assignments__segment",
+        "assignments__country", "assignments__debtor_kind",
+    )  # fmt: skip
+    names: dict[int, str] = {}
+    default_id: int | None = None
+    rules: list[AssignmentRule] = []
+    for pk, name, is_default, rule_id, segment, country, kind in rows:
+        names[pk] = name
+        if is_default:
+            default_id = pk
+        if rule_id is not None:
+            rule = PolicyAssignment(segment=segment, country=country, debtor_kind=kind)
+            rules.append(AssignmentRule(pk, segment, country, kind, rule.specificity, rule_id))
+    policy_id, source = None, None
+    if names:
+        plan = PlanInput(
+            creditor_id=debtor.creditor_id, run_on=date.min, business_countries=(), stages=(),
+            assignments=tuple(rules), default_policy_id=default_id, thresholds={}, rolled_from={},
+        )  # fmt: skip
+        policy_id, source = _policy_of(debtor, plan)
+    return {
+        "policy_id": policy_id if policy_id in names else None,
+        "policy_name": names.get(policy_id) if policy_id is not None else None,
+        "source": source if policy_id in names else None,
+        "policies": list(names.items()),
+    }
+
+
 __all__ = [
     "RULES",
     "CycleSummary",
@@ -82,6 +119,7 @@ __all__ = [
     "holds_active",
     "policies_list",
     "policy_scopes",
+    "debtor_policy",
     "debtor_simulate",
     "stage_spec_of",
 ]

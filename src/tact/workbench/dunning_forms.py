@@ -123,6 +123,20 @@ class HoldPlaceForm(forms.Form):
         return data
 
 
+class DebtorPolicyForm(forms.Form):
+    """A debtor's own policy; blank removes the override. Only the creditor's policies are
+    choices, so another creditor's id is an error on the field."""
+
+    policy = forms.ChoiceField(label=_("Policy for this debtor"), required=False)
+
+    def __init__(self, *args: Any, policies: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["policy"].choices = [
+            ("", _("No override (assignment or default)")),
+            *[(str(pk), name) for pk, name in policies],
+        ]
+
+
 class StageForm(forms.Form):
     """One stage of the policy editor. Channels come as ordered slots (1st choice, 2nd…)."""
 

@@ -21,13 +21,14 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from tact.core import clock
 from tact.dunning import selectors as dunning
 from tact.dunning import services as dunning_services
-from tact.dunning.errors import ActionNotChangeable, HoldInvalid
-from tact.dunning.models import Action, Hold, HoldReason, Stage, Tone
+from tact.dunning.errors import ActionNotChangeable, HoldInvalid, PolicyInvalid
+from tact.dunning.models import Action, Hold, HoldReason, Policy, Stage, Tone
 from tact.ledger.models import Debtor, Invoice
 from tact.tenancy.models import may
 
@@ -42,6 +43,7 @@ from .dunning_forms import (
     ActionSkipForm,
     BulkApproveForm,
     CycleRunForm,
+    DebtorPolicyForm,
     HoldPlaceForm,
     PlanFilterForm,
 )
@@ -394,3 +396,66 @@ def hold_end(request: HttpRequest, hold_id: int) -> HttpResponse:
         return _holds_answer(request, hold.debtor, page_item)
     messages.success(request, _("The hold was ended."))
     return redirect(_back(request, reverse("workbench:debtor", args=[hold.debtor_id])))
+
+
+# -- a debtor's policy -----------------------------------------------------------------------
+
+POLICY_SOURCES = {
+    "debtor_override": _lazy("Set for this debtor (override)."),
+    "assignment": _lazy("Assigned by country, kind or segment."),
+    "default": _lazy("The creditor's default policy."),
+}
+
+
+def policy_panel_context(
+    request: HttpRequest, *, debtor: Debtor, form: DebtorPolicyForm | None = None
+) -> dict[str, Any]:
+    """Which policy the cycle applies to the debtor and why, and (for those who manage
+    policies) the form to override it. Two queries; one when the creditor has no policy."""
+    applied = dunning.debtor_policy(debtor=debtor)
+    if form is None:
+        override = applied["policy_id"] if applied["source"] == "debtor_override" else None
+        form = DebtorPolicyForm(
+            policies=applied["policies"], initial={"policy": str(override) if override else ""}
+        )
+    return {
+        "debtor": debtor,
+        "applied": applied,
+        "policy_reason": POLICY_SOURCES.get(applied["source"] or "", ""),
+        "policy_form": form,
+        "may_manage_policies": may(request.membership.role, "manage_policies"),
+        "next_url": request.get_full_path() if request.method == "GET" else request.POST.get("next", ""),
+    }
+
+
+@require_POST
+@member_required
+def debtor_policy_set(request: HttpRequest, debtor_id: int) -> HttpResponse:
+    """Give the debtor its own policy, or remove the override (blank)."""
+    require(request, "manage_policies")
+    debtor = get_object_or_404(Debtor, pk=debtor_id)
+    policies = list(Policy.objects.order_by("name", "id").only("id", "name"))
+    form = DebtorPolicyForm(request.POST, policies=[(p.pk, p.name) for p in policies])
+    fallback = reverse("workbench:debtor", args=[debtor.pk])
+    if form.is_valid():
+        chosen = form.cleaned_data["policy"]
+        policy = next((p for p in policies if str(p.pk) == chosen), None) if chosen else None
+        try:
+            dunning_services.policy_override(debtor=debtor, policy=policy, actor=request.user)
+        except PolicyInvalid as exc:
+            form.add_error("policy", exc.message)
+        else:
+            if request.htmx:
+                return render(
+                    request,
+                    "workbench/dunning/_policy_panel.html",
+                    policy_panel_context(request, debtor=debtor),
+                )
+            messages.success(request, _("The debtor's policy was saved."))
+            return redirect(_back(request, fallback))
+    if request.htmx:
+        context = policy_panel_context(request, debtor=debtor, form=form)
+        return render(request, "workbench/dunning/_policy_panel.html", context)
+    errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+    messages.error(request, _("The debtor's policy was not saved: %(errors)s") % {"errors": errors})
+    return redirect(_back(request, fallback))

@@ -30,6 +30,7 @@ urlpatterns = [
     path("dunning/actions/<int:action_id>/change/", dunning.action_change, name="dunning_action_change"),
     path("debtors/<int:debtor_id>/holds/", dunning.hold_place, name="dunning_hold_place"),
     path("holds/<int:hold_id>/end/", dunning.hold_end, name="dunning_hold_end"),
+    path("debtors/<int:debtor_id>/policy/", dunning.debtor_policy_set, name="dunning_debtor_policy"),
     path("dunning/policies/", policy_views.policies, name="dunning_policies"),
     path("dunning/policies/presets/", policy_views.presets_install, name="dunning_presets_install"),
     path("dunning/policies/<int:policy_id>/", policy_views.policy_edit, name="dunning_policy"),
