@@ -239,6 +239,21 @@ class CycleOut(Schema):
     dry_run: bool
 
 
+class DebtorPolicyIn(StrictIn):
+    policy_id: Id | None = Field(
+        description="A policy of the creditor for this debtor alone; null removes the override."
+    )
+
+
+class DebtorPolicyOut(Schema):
+    debtor_id: int
+    policy_id: int | None = Field(description="The policy the daily cycle applies; null: none applies.")
+    policy_name: str | None
+    source: Literal["debtor_override", "assignment", "default"] | None = Field(
+        description="Why: the debtor's override, else the most specific assignment, else the default policy."
+    )
+
+
 class SimulationQuery(Schema):
     date: Day | None = Field(None, description="The day to simulate; defaults to today.")
     policy: Id | None = Field(None, description="Try this policy instead of the debtor's own.")

@@ -16,7 +16,7 @@ from ninja.responses import Status
 
 from tact.dunning.errors import ActionNotChangeable
 from tact.dunning.models import Action, ActionStatus, Hold, Policy, PolicyAssignment, Stage
-from tact.dunning.selectors import action_as_dict, debtor_simulate, stage_spec_of
+from tact.dunning.selectors import action_as_dict, debtor_policy, debtor_simulate, stage_spec_of
 from tact.dunning.services import (
     action_approve,
     action_change,
@@ -27,6 +27,7 @@ from tact.dunning.services import (
     hold_place,
     policy_assign,
     policy_create,
+    policy_override,
     policy_presets_install,
     policy_stages_update,
     policy_unassign,
@@ -46,6 +47,8 @@ from ..dunning_schemas import (
     AssignmentIn,
     CycleOut,
     CycleQuery,
+    DebtorPolicyIn,
+    DebtorPolicyOut,
     HoldCreate,
     HoldEnd,
     HoldFilters,
@@ -420,3 +423,39 @@ def simulate_debtor(request: HttpRequest, debtor_id: Path[Id], query: Query[Simu
         None if query.policy is None else get_or_404(Policy.objects.all(), kind="Policy", pk=query.policy)
     )
     return debtor_simulate(debtor=debtor, on=query.date or request.tact_today, policy=policy)
+
+
+# -- a debtor's policy ---------------------------------------------------------------------
+
+
+def _debtor_policy_out(debtor: Debtor) -> dict[str, Any]:
+    applied = debtor_policy(debtor=debtor)
+    return {"debtor_id": debtor.pk, **{k: applied[k] for k in ("policy_id", "policy_name", "source")}}
+
+
+@simulation_router.get(
+    "/{debtor_id}/policy", response={200: DebtorPolicyOut, **READ_ERRORS}, summary="Get a debtor's policy"
+)
+def get_debtor_policy(request: HttpRequest, debtor_id: Path[Id]):
+    """The policy the daily cycle applies to this debtor and why (``source``)."""
+    return _debtor_policy_out(get_or_404(Debtor.objects.all(), kind="Debtor", pk=debtor_id))
+
+
+@simulation_router.put(
+    "/{debtor_id}/policy",
+    response={200: DebtorPolicyOut, **WRITE_ERRORS},
+    summary="Override a debtor's policy",
+)
+def put_debtor_policy(request: HttpRequest, debtor_id: Path[Id], payload: DebtorPolicyIn):
+    """Give this debtor its own policy (``policy_id``), checked against the law of the
+    debtor's country and kind; ``null`` removes the override, so the assignments and the
+    default policy apply again. Another creditor's policy is a 422 naming ``policy_id``."""
+    require(request, "manage_policies")
+    debtor = get_or_404(Debtor.objects.all(), kind="Debtor", pk=debtor_id)
+    policy = None
+    if payload.policy_id is not None:
+        policy = Policy.objects.filter(pk=payload.policy_id).first()
+        if policy is None:
+            raise InvalidReference(field="policy_id", problem="no such policy.")
+    policy_override(debtor=debtor, policy=policy, actor=actor_of(request))
+    return _debtor_policy_out(debtor)
