@@ -182,7 +182,9 @@ def test_an_agent_may_record_a_call(client, member, portfolio, creditor):
     assert [h.reason for h in holds_of(creditor, portfolio.mueller)] == ["recent_contact"]
 
 
-def test_a_phone_task_of_the_cycle_links_to_its_call_until_the_call_is_recorded(signed_in, portfolio, creditor):
+def test_a_phone_task_of_the_cycle_links_to_its_call_until_the_call_is_recorded(
+    signed_in, portfolio, creditor
+):
     action = phone_action(creditor, portfolio)
     debtor_page = reverse("workbench:debtor", args=[portfolio.mueller.pk])
     task_link = f"{call_url(portfolio.mueller)}?action={action.pk}"

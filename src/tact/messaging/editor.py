@@ -42,9 +42,7 @@ _MISSING = re.compile(re.escape(MISSING_PREFIX) + "([^\ue001]*)\ue001")
 # argument (``divisibleby:0``, ``wordwrap:"x"``), a tag used wrongly at render time.
 DRAFT_ERRORS = (TemplateSyntaxError, ValueError, TypeError, ArithmeticError, AttributeError, LookupError)
 
-LETTER_SCREEN_CSS = (
-    "@media screen { html { zoom: .5; } body { width: 210mm; margin: 0; background: #fff; } }"
-)
+LETTER_SCREEN_CSS = "@media screen { html { zoom: .5; } body { width: 210mm; margin: 0; background: #fff; } }"
 
 # The same sandbox as ``sandbox.TEXT_ENGINE``, with debug on: errors then carry the line
 # they happened on. Used to diagnose drafts only; messages render with the fast engine.

@@ -22,7 +22,9 @@ def import_start(
 ) -> ImportRun:
     """Preview an uploaded file with a saved layout, or (``mapping`` None) with automatic
     recognition of its headers, even when the creditor has a default layout."""
-    return import_preview(creditor=creditor, upload=upload, by=by, mapping=mapping, full=full, use_default=False)
+    return import_preview(
+        creditor=creditor, upload=upload, by=by, mapping=mapping, full=full, use_default=False
+    )
 
 
 def import_rerun(*, run: ImportRun, mapping: ColumnMapping | None, by: Any) -> ImportRun:

@@ -348,7 +348,9 @@ def inbound_timeline(*, subject: Debtor | Invoice, creditor: Creditor, limit: in
         title = str(INBOUND_TITLES.get(row.kind, row.kind))
         if row.intent:
             title = f"{title}: {row.get_intent_display()}"
-        reports = [f"{r['recipient']} ({r['status'] or r['action']})" for r in row.report.get("recipients", [])]
+        reports = [
+            f"{r['recipient']} ({r['status'] or r['action']})" for r in row.report.get("recipients", [])
+        ]
         detail = "; ".join(reports) if reports else (row.reply_text or row.subject)[:300]
         entries.append(TimelineEntry(at=row.received_at, kind="inbound", title=title, detail=detail,
                                      actor=row.from_name or row.from_address))  # fmt: skip
