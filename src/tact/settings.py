@@ -192,12 +192,17 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", None)
-# `celery -A tact beat` starts the day: the cycle at 05:30 (each creditor's own date).
+# `celery -A tact beat` starts the day: the cycle at 05:30 (each creditor's own date), then the outbox.
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "daily-cycle": {
         "task": "tact.dunning.tasks.cycle_run_all_task",
         "schedule": crontab(hour=5, minute=30),
+    },
+    # The outbox sends what is due (retries, quiet hours lifting) every five minutes.
+    "outbox-send": {
+        "task": "tact.messaging.tasks.outbox_send_task",
+        "schedule": crontab(minute="*/5"),
     },
 }
 
