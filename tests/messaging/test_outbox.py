@@ -6,9 +6,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from tact.dunning.models import Action, ActionStatus, Hold
+from tact.ledger.models import Contact
 from tact.messaging.models import Message, MessageEvent, MessageStatus
 from tact.messaging.outbox import outbox_queue
+from tact.messaging.outbox_report import address_refused
 from tact.messaging.sending import outbox_send
 
 from .outbox_support import SEND_AT, clock_at, portfolio_with_actions, smtp_peer  # noqa: F401 (fixture)
@@ -65,6 +69,36 @@ def test_a_refused_recipient_falls_back_to_a_letter(in_scope, smtp_peer, setting
     assert (tmp_path / letter.document).read_bytes().startswith(b"%PDF")
     assert (report.failed, report.fallbacks, report.sent) == (1, 1, 1)
     assert Action.objects.get().status == ActionStatus.SENT
+    # the address is wrong for good: no later message tries it again
+    assert Contact.objects.get(debtor=debtor).email_status == "bounced"
+    assert "contact_bounced" in MessageEvent.objects.filter(message=email).values_list("kind", flat=True)
+
+
+def test_a_refusal_for_our_own_reasons_leaves_the_address_alone(in_scope, smtp_peer, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    [debtor] = portfolio_with_actions(in_scope, debtors=1)
+    smtp_peer.inbox.refuse[f"ap-{debtor.number.lower()}@example.com"] = "550 5.7.1 Relaying denied"
+    send()
+    email = Message.objects.order_by("id").first()
+    assert (email.status, email.last_error_code) == ("failed", "smtp_550")
+    assert Contact.objects.get(debtor=debtor).email_status != "bounced"
+
+
+@pytest.mark.parametrize(
+    ("reply", "address_wrong"),
+    [
+        ("550 5.1.1 <a@b.example>: Recipient address rejected: User unknown", True),
+        ("550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup", True),
+        ("550 5.2.1 The email account that you tried to reach is disabled.", True),
+        ("550 5.7.1 Relaying denied", False),
+        ("554 5.7.1 Message rejected as spam", False),
+        ("550 No such user here", True),
+        ("550 Requested action not taken: mailbox unavailable", True),
+        ("550 Administrative prohibition", False),
+    ],
+)
+def test_only_a_refusal_that_blames_the_address_marks_it(reply, address_wrong):
+    assert address_refused(reply) is address_wrong
 
 
 def test_when_every_channel_fails_the_debtor_is_held_unreachable(in_scope, smtp_peer):

@@ -130,3 +130,36 @@ def test_log_a_promise_by_phone_and_see_the_hold_on_the_debtor_page(
         hold = Hold.objects.get(debtor=portfolio.mueller)
     assert hold.reason == "promise" and str(hold.ends_on) == "2025-12-18"
     shoot(page, "debtor-after-call")
+
+
+def test_write_an_e_mail_see_it_on_the_timeline_and_open_it_from_the_outbox(
+    page, live_server, creditor, manager, shipped
+):
+    portfolio = build_portfolio(creditor, by=manager)
+    sign_in(page, live_server, manager)
+    page.goto(f"{live_server.url}/debtors/{portfolio.mueller.pk}/")
+    page.click("text=Write an e-mail")
+    page.fill("#id_subject", "Ihre Rechnung RE-1001")
+    page.fill("#id_body", "Guten Tag Frau Müller,\n\nwie eben am Telefon besprochen.\n\nViele Grüße")
+    page.click("button:has-text('Send the e-mail')")
+
+    expect(page.locator(".alert, .messages").first).to_contain_text("was sent")
+    entry = page.locator(".timeline li", has_text="Personal e-mail sent")
+    expect(entry).to_contain_text("einkauf@mueller.example · Ihre Rechnung RE-1001")
+    shoot(page, "debtor-timeline-message")
+    entry.locator("a").click()
+
+    expect(page.locator("h1")).to_have_text("Ihre Rechnung RE-1001")
+    expect(page.frame_locator(".message-frame").locator("body")).to_contain_text(
+        "wie eben am Telefon besprochen."
+    )
+    history = page.locator("#h-history + .table-wrap")
+    for step in ("Queued", "Handed over to the mail server", "Sent"):
+        expect(history).to_contain_text(step)
+    shoot(page, "message")
+
+    page.click("nav >> text=Outbox")
+    expect(page.locator("#outbox-results")).to_contain_text("Müller Maschinenbau GmbH")
+    page.select_option("#id_status", "attention")
+    expect(page.locator("#outbox-results")).to_contain_text("No message matches.")
+    shoot(page, "outbox")

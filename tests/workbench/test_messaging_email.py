@@ -1,4 +1,4 @@
-"""A personal e-mail from the debtor page: sent through the mail backend, on the timeline, with a hold."""
+"""A personal e-mail from the debtor page: sent through the outbox, on the timeline, with a hold."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from django.core import mail
 from django.urls import reverse
 from django_scopes import scope
 
-from tact.audit.models import AuditEvent
 from tact.dunning.models import Hold
 from tact.ledger.models import Contact, Debtor
+from tact.messaging.models import Message
+from tact.messaging.sending import outbox_send
+from tests.messaging.outbox_support import Inbox, SmtpPeer
 
 from .conftest import TODAY
 
@@ -90,7 +92,9 @@ def test_a_threatening_e_mail_is_refused_with_its_sentence_and_nothing_is_sent(
     assert mail.outbox == [] and holds_of(creditor, portfolio.mueller) == []
 
 
-def test_a_mail_server_that_refuses_leaves_nothing_behind(signed_in, portfolio, creditor, settings):
+def test_a_mail_server_that_is_away_keeps_the_e_mail_waiting_and_it_goes_out_once_later(
+    signed_in, portfolio, creditor, settings
+):
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -99,14 +103,47 @@ def test_a_mail_server_that_refuses_leaves_nothing_behind(signed_in, portfolio, 
     contact = contact_of(creditor, portfolio.mueller)
 
     response = signed_in.post(
-        email_url(portfolio.mueller), {"contact": contact.pk, "subject": "Rechnung", "body": "Guten Tag."}
+        email_url(portfolio.mueller),
+        {"contact": contact.pk, "subject": "Rechnung", "body": "Guten Tag.", "include_items": "on"},
+        follow=True,
     )
 
-    assert response.status_code == 400
-    assert "The mail server did not take the e-mail" in text_of(response)
-    assert holds_of(creditor, portfolio.mueller) == []
+    assert "did not take the e-mail to einkauf@mueller.example just now" in text_of(response)
     with scope(creditor=creditor):
-        assert not AuditEvent.objects.filter(action="personal_email_sent").exists()
+        [waiting] = Message.objects.filter(debtor=portfolio.mueller)
+    assert (waiting.status, waiting.attempts, waiting.subject) == ("queued", 1, "Rechnung")
+    assert waiting.last_error and waiting.next_attempt_at > waiting.queued_at
+    [hold] = holds_of(creditor, portfolio.mueller)  # a person wrote: the reminders pause already
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # the server is back
+    report = outbox_send(now=lambda: waiting.next_attempt_at + timedelta(seconds=1))
+    outbox_send(now=lambda: waiting.next_attempt_at + timedelta(minutes=5))
+
+    assert report.sent == 1
+    [sent] = mail.outbox
+    assert sent.extra_headers["Message-ID"] == waiting.message_id and sent.subject == "Rechnung"
+    assert "RE-1001" in sent.body and "Auto-Submitted" not in sent.extra_headers
+
+
+def test_an_address_the_server_refuses_is_marked_bounced_and_the_writer_is_told(
+    signed_in, portfolio, creditor, settings
+):
+    contact = contact_of(creditor, portfolio.mueller)
+    inbox = Inbox(refuse={contact.email: "550 5.1.1 <einkauf@mueller.example>: user unknown"})
+    with SmtpPeer(inbox) as peer:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", peer.port, 5
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        response = signed_in.post(
+            email_url(portfolio.mueller), {"contact": contact.pk, "subject": "Rechnung", "body": "Guten Tag."}
+        )
+
+    assert response.status_code == 400 and inbox.messages() == []
+    assert "The mail server refused einkauf@mueller.example" in text_of(response)
+    contact.refresh_from_db()
+    assert contact.email_status == "bounced"
+    page = text_of(signed_in.get(reverse("workbench:debtor", args=[portfolio.mueller.pk])))
+    assert "Personal e-mail failed" in page and "user unknown" in page
 
 
 def test_a_read_only_member_may_not_send(client, member, portfolio, creditor):

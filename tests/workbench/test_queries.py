@@ -112,7 +112,7 @@ def test_debtor_page_queries_do_not_grow_with_the_items(signed_in, creditor, por
 
     assert response.status_code == 200
     assert len(many.captured_queries) == len(few.captured_queries)
-    # Auth and tenancy 5, balances, totals, contacts, three pages (count + rows), timeline 10
-    # (with inbound replies), the holds and the contact panels one each, the policy card one
-    # (two once the creditor has policies: test_dunning_override).
-    assert len(many.captured_queries) <= 25
+    # Auth and tenancy 5, balances, totals, contacts, three pages (count + rows), timeline 11
+    # (with inbound replies and the outbox's messages), the holds and the contact panels one
+    # each, the policy card one (two once the creditor has policies: test_dunning_override).
+    assert len(many.captured_queries) <= 26

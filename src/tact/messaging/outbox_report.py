@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import smtplib
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -56,6 +57,27 @@ class Failure:
     transient: bool
     code: str
     detail: str
+    # The receiving server refused the recipient's address itself (5xx at RCPT): the
+    # contact's address is wrong, as surely as after a bounce.
+    address_refused: bool = False
+
+
+# RFC 3463 enhanced codes that blame the address: bad mailbox, bad system, bad syntax,
+# moved, null MX (RFC 7505), mailbox disabled. A policy refusal (5.7.x: relaying denied,
+# spam) is about us or the message and leaves the address alone.
+_ADDRESS_CODES = re.compile(r"\b5\.(?:1\.(?:1|2|3|6|10)|2\.1)\b")
+_ADDRESS_WORDS = re.compile(
+    r"(?:user|mailbox|recipient|address)\s+(?:unknown|not found|does not exist|unavailable)"
+    r"|no such (?:user|mailbox|recipient)|unknown (?:user|mailbox|recipient)",
+    re.IGNORECASE,
+)
+
+
+def address_refused(reply: str) -> bool:
+    """Does a 5xx reply to RCPT say the address itself is wrong?"""
+    if _ADDRESS_CODES.search(reply):
+        return True
+    return not re.search(r"\b5\.\d{1,3}\.\d{1,3}\b", reply) and bool(_ADDRESS_WORDS.search(reply))
 
 
 def failure_of(exc: BaseException) -> Failure:
@@ -69,7 +91,9 @@ def failure_of(exc: BaseException) -> Failure:
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         code, reply = next(iter(exc.recipients.values()), (550, b""))
         text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
-        return Failure(400 <= code < 500, f"smtp_{code}", f"recipient refused: {code} {text}")
+        transient = 400 <= code < 500
+        return Failure(transient, f"smtp_{code}", f"recipient refused: {code} {text}",
+                       address_refused=not transient and address_refused(text))  # fmt: skip
     if isinstance(exc, smtplib.SMTPSenderRefused | smtplib.SMTPAuthenticationError):
         return Failure(True, f"smtp_{exc.smtp_code}", f"sender or login refused: {exc}")
     if isinstance(exc, smtplib.SMTPResponseException):

@@ -5,15 +5,15 @@ when asked, the open items and how to pay in the debtor's language. The tone che
 as to every message. Sending puts a *recent personal contact* hold: while a person talks
 to the debtor, no standard reminder crosses the conversation.
 
-Until the outbox takes one-off messages, the e-mail is sent here, through Django's mail
-backend, before anything is recorded: an SMTP refusal leaves nothing behind and is
-shown to the writer, who can send again.
+The e-mail goes through the outbox like every message (exactly once, retried while the
+mail server is away, the contact marked bounced when the server refuses the address); the
+writer waits for the first try and sees how it ended.
 """
 
 from __future__ import annotations
 
 import secrets
-import smtplib
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -21,6 +21,7 @@ from typing import Any
 from django.db import transaction
 
 from tact.audit.services import audit_record
+from tact.core import clock
 from tact.core.errors import ValidationFailed
 from tact.dunning.models import Hold, HoldReason
 from tact.dunning.services import hold_place
@@ -28,10 +29,11 @@ from tact.ledger.models import Contact, Debtor
 from tact.tenancy.models import Creditor
 
 from . import labels as L
-from .channels.email import email_build
+from .channels.email import message_id_make
 from .editor import preview_context
-from .errors import ProviderError
-from .rendering import Rendered, context_plain, context_words, render_source, tone_enforce
+from .models import Message, MessageChannel, MessageStatus
+from .outbox import event_add
+from .rendering import context_plain, context_words, render_source, tone_enforce
 
 AUDIT_TEXT = 4000  # the timeline shows the words; a very long e-mail is kept in its first part
 KEY = "personal_email"  # not a stage: the tone rules of an ordinary reminder apply
@@ -48,10 +50,18 @@ class PersonalEmailInvalid(ValidationFailed):
 
 @dataclass(frozen=True)
 class PersonalEmail:
-    message_id: str
+    message: Message  # as it ended the first try: sent, queued for a retry, or failed
     to: str
     subject: str
     hold: Hold
+
+    @property
+    def message_id(self) -> str:
+        return self.message.message_id
+
+    @property
+    def sent(self) -> bool:
+        return self.message.status in (MessageStatus.SENT, MessageStatus.DELIVERED)
 
 
 def _language(debtor: Debtor, creditor: Creditor) -> str:
@@ -90,12 +100,18 @@ def personal_email_send(
     include_items: bool,
     by: Any,
     today: date,
+    send_now: bool = True,
 ) -> PersonalEmail:
-    """Send ``body`` to ``contact`` from the creditor, record it on the debtor's timeline and
-    put a recent-personal-contact hold (7 days).
+    """Queue ``body`` to ``contact`` in the outbox, put a recent-personal-contact hold (7 days),
+    record it, and (``send_now``) try to send it at once.
+
+    The words are rendered and checked here, so what the person sees is what goes; the
+    outbox then sends it like every message: exactly once, retried after a transient error
+    (a mail server away), failed with the contact marked bounced when the server refuses
+    the address. Queueing, the hold and the audit record are one transaction.
 
     Raises PersonalEmailInvalid (field named), ToneRefused (each finding quotes its
-    sentence), ContextIncomplete, ProviderError when the mail server refuses or is away.
+    sentence), ContextIncomplete.
     """
     if contact.debtor_id != debtor.pk:
         raise PersonalEmailInvalid(field="contact", problem="the contact belongs to another debtor")
@@ -112,7 +128,8 @@ def personal_email_send(
     language = _language(debtor, creditor)
     ctx = preview_context(creditor=creditor, debtor=debtor, key=KEY, today=today)
     source = _verbatim(body.strip())
-    if include_items and ctx.items:
+    items = [i.invoice_id for i in ctx.items] if include_items else []
+    if items:
         source += "\n\n{{ items_table }}\n\n{{ payment_details }}"
     out_subject, text, html = render_source(
         subject=_verbatim(subject), body=source, ctx=ctx, language=language, tone="neutral", channel="email"
@@ -121,27 +138,28 @@ def personal_email_send(
         subject=out_subject, text=text, language=language, is_final=False, is_handover=False,
         ignore=context_words(ctx), where="personal e-mail",
     )  # fmt: skip
-    rendered = Rendered(
-        subject=out_subject, text=text, html=html, template_version_id=None, key=KEY, language=language,
-        tone="neutral", channel="email",
-    )  # fmt: skip
-    message = email_build(
-        rendered=rendered, context=ctx, to=contact.email, attachments=None if include_items else []
-    )
-    message.extra_headers.pop("Auto-Submitted", None)  # a person wrote it: replies are welcome
-    try:
-        message.send()
-    except (smtplib.SMTPException, OSError) as exc:
-        raise ProviderError(provider="smtp", detail=str(exc) or type(exc).__name__, transient=True) from exc
-    message_id = message.extra_headers["Message-ID"]
+    from .sending import PERSONAL, outbox_send_now  # the sender renders through services, which import us
+
+    now = clock.now()
     with transaction.atomic():
+        message = Message.objects.create(
+            creditor=creditor, debtor=debtor, contact=contact, key=f"{PERSONAL}{uuid.uuid4().hex}",
+            channel=MessageChannel.EMAIL, template_key=KEY, tone="neutral", language=language,
+            status=MessageStatus.QUEUED, next_attempt_at=now, queued_at=now, recipient=contact.email,
+            subject=out_subject[:300], body_text=text, body_html=html, message_id=message_id_make(),
+            created_by=by if getattr(by, "pk", None) else None,
+        )  # fmt: skip
+        event_add(message=message, kind="queued", now=now, status_to=MessageStatus.QUEUED, items=items)
         hold = hold_place(
             debtor=debtor, reason=HoldReason.RECENT_CONTACT, starts_on=today,
-            note=f"personal e-mail {message_id}", by=by,
+            note=f"personal e-mail {message.message_id}", by=by,
         )  # fmt: skip
         audit_record(
             creditor=creditor, actor=by, action="personal_email_sent", subject=debtor,
-            after={"to": contact.email, "subject": out_subject, "message_id": message_id,
-                   "text": text[:AUDIT_TEXT], "items": [i.number for i in ctx.items] if include_items else []},
+            after={"to": contact.email, "subject": out_subject, "message_id": message.message_id,
+                   "message": message.pk, "text": text[:AUDIT_TEXT],
+                   "items": [i.number for i in ctx.items] if items else []},
         )  # fmt: skip
-    return PersonalEmail(message_id=message_id, to=contact.email, subject=out_subject, hold=hold)
+    if send_now:
+        message = outbox_send_now(message_id=message.pk)
+    return PersonalEmail(message=message, to=contact.email, subject=out_subject, hold=hold)

@@ -37,6 +37,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 
 from tact.core import clock
 from tact.core.errors import TactError
@@ -59,7 +60,7 @@ from .errors import (
     TemplateNotFound,
     ToneRefused,
 )
-from .models import Message, MessageChannel, MessageStatus
+from .models import Message, MessageChannel, MessageEvent, MessageStatus
 from .outbox import LEASE, MAX_ATTEMPTS, Claim, backoff, event_add, outbox_claim, outbox_queue, worker_name
 from .outbox_report import Failure, SendReport, failure_of
 from .rendering import Rendered
@@ -72,6 +73,15 @@ BATCH = 50
 RENDER_RETRY = timedelta(hours=1)
 READY = (ActionStatus.PLANNED, ActionStatus.APPROVED)
 HANDED_OVER_ELSEWHERE = frozenset({MessageChannel.LETTER, MessageChannel.PHONE, "portal"})
+
+
+PERSONAL = "personal:"  # key prefix of a one-off message a person wrote (``personal.py``)
+
+
+def is_personal(message: Message) -> bool:
+    """A person's one-off message: written and rendered when it was queued, sent as written
+    to the contact the person chose, outside the contact rules that pace the reminders."""
+    return message.key.startswith(PERSONAL)
 
 
 class LeaseLost(Exception):
@@ -189,23 +199,7 @@ class Sender:
             return
         rules = shared.rules[message.creditor_id]
         debtor = message.debtor
-        verdict = contact_check(
-            rules=rules,
-            channel=message.channel,
-            country=debtor.country,
-            now=now,
-            recent=shared.recent[debtor.pk],
-            fallback_zone=message.creditor.timezone,
-        )
-        if not verdict.allowed:
-            claim.update(
-                now=now, kind="held", event={"rule": verdict.reason, "until": verdict.not_before.isoformat(),
-                                             "facts": verdict.facts},
-                **claim.release(status=MessageStatus.QUEUED, next_attempt_at=verdict.not_before,
-                                held_reason=verdict.reason),
-            )  # fmt: skip
-            self.report.skipped += 1
-            self.report.held[verdict.reason] += 1
+        if not is_personal(message) and not self._allowed(claim, rules, shared, now):
             return
         if message.channel == "portal":
             self._sent(claim, now, provider="portal", provider_id="")
@@ -245,6 +239,31 @@ class Sender:
         self._sent(claim, self.now(), provider=provider, provider_id=provider_id)
         shared.recent[debtor.pk].append(now)
 
+    def _allowed(self, claim: Claim, rules: Rules, shared: _Batch, now: datetime) -> bool:
+        """The contact rules (quiet hours, weekly cap, Sundays and holidays); a message they
+        hold back goes back to the queue until the time they name."""
+        message = claim.message
+        debtor = message.debtor
+        verdict = contact_check(
+            rules=rules,
+            channel=message.channel,
+            country=debtor.country,
+            now=now,
+            recent=shared.recent[debtor.pk],
+            fallback_zone=message.creditor.timezone,
+        )
+        if not verdict.allowed:
+            claim.update(
+                now=now, kind="held", event={"rule": verdict.reason, "until": verdict.not_before.isoformat(),
+                                             "facts": verdict.facts},
+                **claim.release(status=MessageStatus.QUEUED, next_attempt_at=verdict.not_before,
+                                held_reason=verdict.reason),
+            )  # fmt: skip
+            self.report.skipped += 1
+            self.report.held[verdict.reason] += 1
+            return False
+        return True
+
     def _recover(self, claim: Claim, now: datetime) -> bool:
         """A message a dead sender left in ``sending``. True when nothing is left to do."""
         message = claim.message
@@ -271,6 +290,8 @@ class Sender:
         """(contact, address) for the channel, the preferred contact first; (reason, None) if none."""
         contacts = shared.contacts[message.debtor_id]
         channel = message.channel
+        if is_personal(message):  # the contact the person chose, or none
+            contacts = [c for c in contacts if c.pk == message.contact_id]
         for contact in contacts:
             if (
                 channel == MessageChannel.EMAIL
@@ -301,7 +322,7 @@ class Sender:
         """The stored rendering, or a new one stored with the move to ``sending``."""
         message = claim.message
         channel = message.channel
-        if message.template_id is not None:
+        if message.template_id is not None or is_personal(message):
             if not claim.update(now=now, kind="sending", status=MessageStatus.SENDING,
                                 attempts=message.attempts + 1, data_end_at=None,
                                 lease_until=now + self.lease):  # fmt: skip
@@ -350,7 +371,13 @@ class Sender:
     ) -> tuple[str, str]:
         message = claim.message
         if message.channel == MessageChannel.EMAIL:
-            email = email_build(rendered=rendered, context=context, to=to, message_id=message.message_id)
+            personal = is_personal(message)
+            email = email_build(
+                rendered=rendered, context=context, to=to, message_id=message.message_id,
+                attachments=None if not personal or context.items else [],
+            )  # fmt: skip
+            if personal:
+                email.extra_headers.pop("Auto-Submitted", None)  # a person wrote it: replies are welcome
             self.mail.send(email, on_data_end=self._data_end(claim))
             return "smtp", message.message_id
         if message.channel == MessageChannel.SMS:
@@ -423,6 +450,8 @@ class Sender:
                                 status=MessageStatus.FAILED, lease_until=None, last_error=failure.detail,
                                 last_error_code=failure.code[:60]):  # fmt: skip
                 raise LeaseLost
+            if failure.address_refused:
+                self._address_bounced(message, failure)
             following = self._fallback(message, now, failure)
         self.report.failed += 1
         self.report.error(message, failure.code, failure.detail)
@@ -430,6 +459,19 @@ class Sender:
             self.report.fallbacks += 1
         elif message.action_id is not None:
             self.report.unreachable += 1
+
+    def _address_bounced(self, message: Message, failure: Failure) -> None:
+        """The receiving server refused the address for good: mark it as a bounce would, so no
+        later message tries it again."""
+        if message.channel != MessageChannel.EMAIL or message.contact_id is None:
+            return
+        from tact.ledger.services import contact_update
+
+        contact = Contact.objects.filter(pk=message.contact_id).first()
+        if contact is not None and contact.email_status != ContactStatus.BOUNCED:
+            contact_update(contact=contact, by="outbox", email_status=ContactStatus.BOUNCED)
+            event_add(message=message, kind="contact_bounced", now=self.now(), contact=contact.pk,
+                      why=failure.detail[:300])  # fmt: skip
 
     def _fallback(self, message: Message, now: datetime, failure: Failure) -> Message | None:
         if message.action_id is None:
@@ -467,6 +509,14 @@ def outbox_context(*, message: Message, now: datetime) -> MessageContext | None:
     creditor = message.creditor
     today = now.astimezone(_zone(creditor)).date()
     action = message.action
+    if is_personal(message):
+        # Written and rendered already; the items it listed are attached as they are.
+        queued = MessageEvent.objects.filter(message_id=message.pk, kind="queued").first()
+        ids = (queued.detail if queued else {}).get("items") or []
+        return message_context(
+            creditor=creditor, debtor=message.debtor, items=list(Invoice.objects.filter(pk__in=ids)),
+            action_facts={"stage": message.template_key}, today=today, qr_code=False,
+        )  # fmt: skip
     if action is not None:
         ids = [item["id"] for item in action.items]
         items = list(Invoice.objects.filter(pk__in=ids).exclude(open_amount=0))
@@ -491,6 +541,33 @@ def _zone(creditor: Creditor):
 def letter_name(*, message: Message, day) -> str:
     """Where a letter's PDF is stored: one name per message, so a rerun overwrites it."""
     return f"letters/{message.creditor_id}/{day:%Y-%m-%d}/{message.key.replace(':', '-')}.pdf"
+
+
+def outbox_send_now(
+    *,
+    message_id: int,
+    now: Callable[[], datetime] = clock.now,
+    lease: timedelta = LEASE,
+    mail_options: dict[str, Any] | None = None,
+) -> Message:
+    """Try one queued message at once (a person's e-mail, sent while they wait) and return it
+    as it ended: sent, queued again after a transient error (the sender retries it with the
+    rest), or failed. A message another sender holds is left to that sender."""
+    worker = worker_name()
+    mail = MailSession(**(mail_options or {}))
+    sender = Sender(worker=worker, now=now, lease=lease, mail=mail)
+    with all_creditors():
+        at = now()
+        free = Q(lease_until__isnull=True) | Q(lease_until__lt=at)
+        claimed = Message.objects.filter(free, pk=message_id, status=MessageStatus.QUEUED).update(
+            claimed_by=worker, lease_until=at + lease, updated_at=at
+        )
+        try:
+            if claimed:
+                sender.batch([message_id])
+        finally:
+            mail.close()
+        return Message.objects.get(pk=message_id)
 
 
 def outbox_send(

@@ -12,7 +12,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tact.ledger.models import Contact, Invoice
-from tact.messaging.models import MessageChannel, Tone
+from tact.messaging.models import MessageChannel, MessageStatus, Tone
 from tact.messaging.services import CallOutcome
 from tact.tenancy.models import LANGUAGES
 
@@ -186,3 +186,22 @@ class PersonalEmailForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["contact"].queryset = contacts
         self.fields["contact"].label_from_instance = lambda c: f"{c.name} <{c.email}>" if c.name else c.email
+
+
+class OutboxFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    channel = forms.ChoiceField(label=_("Channel"), required=False)
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [
+            ("", _("Any status")),
+            ("attention", _("Needs attention")),
+            *MessageStatus.choices,
+        ]
+        self.fields["channel"].choices = [("", _("Any channel")), *MessageChannel.choices]
+        self.fields["q"].widget.attrs["placeholder"] = _("Debtor, recipient or subject")
+
+    def value(self, name: str) -> str:
+        return self.cleaned_data.get(name, "") if self.is_valid() else ""

@@ -1,4 +1,5 @@
-"""The messaging pages: the template editor, the call outcome form, a personal e-mail.
+"""The messaging pages: the template editor, the call outcome form, a personal e-mail, the
+outbox and each message with its history.
 
 Like every workbench view they run in the creditor's scope: a debtor, contact, item,
 action or template version of another creditor is not found (404). Reading needs a
@@ -9,13 +10,17 @@ the pages show no form buttons and a post answers 403.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tact.core import clock
@@ -27,16 +32,16 @@ from tact.messaging import selectors as msg_selectors
 from tact.messaging import services as msg
 from tact.messaging.errors import (
     ContextIncomplete,
-    ProviderError,
     TemplateInvalid,
     TemplateNotFound,
     ToneRefused,
 )
-from tact.messaging.models import MessageChannel, MessageTemplate, Tone
+from tact.messaging.models import Message, MessageChannel, MessageStatus, MessageTemplate, Tone
 from tact.tenancy.models import LANGUAGES, may
 
 from .messaging_forms import (
     CallOutcomeForm,
+    OutboxFilterForm,
     PersonalEmailForm,
     TemplateDraftForm,
     TemplateFilterForm,
@@ -422,7 +427,7 @@ def personal_email(request: HttpRequest, debtor_id: int) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                msg.personal_email_send(
+                result = msg.personal_email_send(
                     creditor=request.creditor, debtor=debtor, contact=data["contact"], subject=data["subject"],
                     body=data["body"], include_items=data["include_items"], by=request.user,
                     today=_today(request),
@@ -436,17 +441,143 @@ def personal_email(request: HttpRequest, debtor_id: int) -> HttpResponse:
                 )
             except ContextIncomplete as exc:
                 form.add_error(None, exc.message)
-            except ProviderError as exc:
-                form.add_error(
-                    None,
-                    _("The mail server did not take the e-mail (%(why)s). Nothing was sent; try again later.")
-                    % {"why": exc.message},
-                )
             else:
-                messages.success(
-                    request, _("The e-mail to %(to)s is on its way.") % {"to": data["contact"].email}
+                sent = result.message
+                if result.sent:
+                    messages.success(request, _("The e-mail to %(to)s was sent.") % {"to": result.to})
+                    return redirect("workbench:debtor", debtor_id=debtor.pk)
+                if sent.status == "queued":
+                    messages.warning(
+                        request,
+                        _(
+                            "The mail server did not take the e-mail to %(to)s just now (%(why)s). It waits in "
+                            "the outbox and goes out by itself at the next try."
+                        )
+                        % {"to": result.to, "why": sent.last_error or _("no answer")},
+                    )
+                    return redirect("workbench:debtor", debtor_id=debtor.pk)
+                form = _email_form(debtor, request.POST)
+                form.is_valid()
+                form.add_error(
+                    "contact",
+                    _("The mail server refused %(to)s (%(why)s); nothing was sent. Choose another contact.")
+                    % {"to": result.to, "why": sent.last_error},
                 )
-                return redirect("workbench:debtor", debtor_id=debtor.pk)
         status = 400
     context = {"debtor": debtor, "form": form, "may_edit": may(request.membership.role, EDIT)}
     return render(request, "workbench/messaging/email.html", context, status=status)
+
+
+# -- the outbox: every message, one message with its history ------------------------------
+
+OUTBOX_PER_PAGE = 50
+OUTBOX_COUNT_DAYS = 30
+
+
+@require_GET
+@member_required
+def outbox(request: HttpRequest) -> HttpResponse:
+    """Every message tact sent, is sending or could not send, newest first, with filters."""
+    form = OutboxFilterForm(request.GET or None)
+    flt = msg_selectors.MessageFilter(
+        status=form.value("status"), channel=form.value("channel"), q=form.value("q")
+    )
+    qs = msg_selectors.messages_list(flt=flt)
+    page = Paginator(qs, OUTBOX_PER_PAGE).get_page(request.GET.get("page", 1))
+    since = clock.now() - timedelta(days=OUTBOX_COUNT_DAYS)
+    counts = msg_selectors.messages_status_counts(since=since)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "counts": counts,
+        "days": OUTBOX_COUNT_DAYS,
+        "query": query.urlencode(),
+    }
+    return render(request, "workbench/messaging/outbox.html", context)
+
+
+def _message(message_id: int) -> Message:
+    try:
+        return msg_selectors.message_get(message_id=message_id)
+    except Message.DoesNotExist:
+        raise Http404("no such message") from None
+
+
+EVENT_TITLES = {
+    "queued": _lazy("Queued"),
+    "held": _lazy("Held back by a contact rule"),
+    "sending": _lazy("Written and handed to the channel"),
+    "data_end": _lazy("Handed over to the mail server"),
+    "document": _lazy("Letter stored for the print batch"),
+    "sent": _lazy("Sent"),
+    "delivered": _lazy("Delivered"),
+    "bounced": _lazy("Bounced"),
+    "complaint": _lazy("Reported as spam"),
+    "retry": _lazy("Failed for now; tried again later"),
+    "waiting": _lazy("Waits for its text to be fixed"),
+    "failed": _lazy("Failed"),
+    "contact_bounced": _lazy("Address marked as bounced"),
+    "cancelled": _lazy("Cancelled"),
+    "recovered": _lazy("Found unsent after a stop; sent again"),
+    "in_doubt": _lazy("Found handed over after a stop; counted as sent"),
+}
+# Internal ids in event details say nothing to a person (the page links what matters).
+HIDDEN_DETAILS = frozenset({"items", "action", "template", "message", "contact", "worker"})
+STATUS_NAMES = dict(MessageStatus.choices)
+
+
+def _event_row(event) -> dict[str, Any]:
+    """An event for the history table: a title in words, the status move, and its details
+    as (name, text) pairs (a key such as ``items`` would shadow the dict's method in a
+    template)."""
+    details = []
+    for name, value in (event.detail or {}).items():
+        if name in HIDDEN_DETAILS:
+            continue
+        if isinstance(value, list | tuple):
+            value = ", ".join(str(v) for v in value) or "—"
+        elif isinstance(value, dict):
+            value = ", ".join(f"{k}: {v}" for k, v in value.items())
+        details.append((name.replace("_", " "), value))
+    moved = event.status_from and event.status_to and event.status_from != event.status_to
+    return {
+        "at": event.at,
+        "kind": event.kind,
+        "title": EVENT_TITLES.get(event.kind, event.kind.replace("_", " ").capitalize()),
+        "status_from": STATUS_NAMES.get(event.status_from, event.status_from) if moved else "",
+        "status_to": STATUS_NAMES.get(event.status_to, event.status_to),
+        "details": details,
+    }
+
+
+@require_GET
+@member_required
+def message_detail(request: HttpRequest, message_id: int) -> HttpResponse:
+    """One message: what was sent, to whom, on which channel, and everything that happened to it."""
+    message = _message(message_id)
+    context = {
+        "message": message,
+        "debtor": message.debtor,
+        "events": [_event_row(e) for e in msg_selectors.message_events(message=message)],
+        "related": msg_selectors.message_related(message=message),
+        "document": msg_selectors.message_document(message=message),
+    }
+    return render(request, "workbench/messaging/message.html", context)
+
+
+@require_GET
+@member_required
+def message_letter(request: HttpRequest, message_id: int) -> HttpResponse:
+    """The letter's PDF as it went to the print batch."""
+    message = _message(message_id)
+    if not message.document or not default_storage.exists(message.document):
+        raise Http404("no letter")
+    response = FileResponse(
+        default_storage.open(message.document, "rb"),
+        content_type="application/pdf",
+        filename=message.document.rsplit("/", 1)[-1],
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -29,7 +29,9 @@ from django.utils.translation import gettext_lazy
 from tact.audit.models import AuditEvent
 from tact.audit.selectors import audit_events_for
 from tact.ledger.models import Allocation, Contact, Debtor, Invoice, InvoiceKind, Payment
+from tact.messaging import selectors as msg_selectors
 from tact.messaging.inbound.selectors import inbound_of_debtor
+from tact.messaging.models import Message
 from tact.tenancy.models import Creditor
 
 DEFAULT_LIMIT = 50
@@ -241,6 +243,10 @@ def _entries(events: list[AuditEvent], currency: str) -> list[TimelineEntry]:
     ]
 
 
+# Audit actions another provider shows with more to say (the message itself, its status).
+SHOWN_ELSEWHERE = ("personal_email_sent",)
+
+
 @timeline_provider
 def audit_timeline(*, subject: Debtor | Invoice, creditor: Creditor, limit: int) -> Iterable[TimelineEntry]:
     """Audit events of the debtor, its contacts, items and payments (or of one item and its payments)."""
@@ -261,9 +267,9 @@ def audit_timeline(*, subject: Debtor | Invoice, creditor: Creditor, limit: int)
     events: list[AuditEvent] = []
     for subject_type, ids in groups:
         events.extend(
-            audit_events_for(subject_type=subject_type, subject_ids=ids).order_by("-created_at", "-id")[
-                :limit
-            ]
+            audit_events_for(subject_type=subject_type, subject_ids=ids)
+            .exclude(action__in=SHOWN_ELSEWHERE)
+            .order_by("-created_at", "-id")[:limit]
         )
     return _entries(events, creditor.currency)
 
@@ -355,3 +361,56 @@ def inbound_timeline(*, subject: Debtor | Invoice, creditor: Creditor, limit: in
         entries.append(TimelineEntry(at=row.received_at, kind="inbound", title=title, detail=detail,
                                      actor=row.from_name or row.from_address))  # fmt: skip
     return entries
+
+
+# -- the outbox: every message of the debtor (or naming the item) -------------------------
+
+MESSAGE_TITLES = {
+    "queued": gettext_lazy("%(channel)s queued"),
+    "sending": gettext_lazy("%(channel)s being sent"),
+    "sent": gettext_lazy("%(channel)s sent"),
+    "delivered": gettext_lazy("%(channel)s delivered"),
+    "bounced": gettext_lazy("%(channel)s bounced"),
+    "failed": gettext_lazy("%(channel)s failed"),
+    "cancelled": gettext_lazy("%(channel)s cancelled"),
+}
+CHANNEL_NAMES = {
+    "email": gettext_lazy("E-mail"),
+    "letter": gettext_lazy("Letter"),
+    "sms": gettext_lazy("SMS"),
+    "phone": gettext_lazy("Phone task"),
+    "portal": gettext_lazy("Portal notice"),
+}
+
+
+def _message_entry(message: Message) -> TimelineEntry:
+    channel = str(CHANNEL_NAMES.get(message.channel, message.channel))
+    if message.created_by_id is not None and message.channel == "email":
+        channel = str(_("Personal e-mail"))
+    title = str(MESSAGE_TITLES.get(message.status, "%(channel)s")) % {"channel": channel}
+    parts = [message.recipient, message.subject or message.template_key]
+    if message.status in ("failed", "bounced", "queued") and message.last_error:
+        parts.append(message.last_error[:200])
+    actor = ""
+    if message.created_by is not None:
+        actor = message.created_by.get_full_name() or message.created_by.get_username()
+    return TimelineEntry(
+        at=message.sent_at or message.queued_at,
+        kind="message",
+        title=title,
+        detail=" · ".join(p for p in parts if p),
+        actor=actor,
+        url=reverse("workbench:message", args=[message.pk]),
+    )
+
+
+@timeline_provider
+def message_timeline(*, subject: Debtor | Invoice, creditor: Creditor, limit: int) -> Iterable[TimelineEntry]:
+    """The outbox's messages: each with its channel, status, recipient and a link to its words."""
+    if isinstance(subject, Debtor):
+        rows = msg_selectors.messages_of_debtor(debtor_id=subject.pk, limit=limit)
+    elif isinstance(subject, Invoice):
+        rows = msg_selectors.messages_of_item(debtor_id=subject.debtor_id, invoice_id=subject.pk, limit=limit)
+    else:
+        return []
+    return [_message_entry(m) for m in rows]

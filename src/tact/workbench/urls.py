@@ -68,4 +68,7 @@ urlpatterns = [
     ),
     path("debtors/<int:debtor_id>/call/", messaging.call_log, name="call_log"),
     path("debtors/<int:debtor_id>/email/", messaging.personal_email, name="personal_email"),
+    path("messages/", messaging.outbox, name="outbox"),
+    path("messages/<int:message_id>/", messaging.message_detail, name="message"),
+    path("messages/<int:message_id>/letter.pdf", messaging.message_letter, name="message_letter"),
 ]
