@@ -205,6 +205,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/5"),
     },
 }
+if TACT_IMAP_HOST:
+    # Replies stop the automation: the mailbox is polled every two minutes.
+    CELERY_BEAT_SCHEDULE["inbox-fetch"] = {
+        "task": "tact.messaging.tasks.inbox_fetch_task",
+        "schedule": crontab(minute="*/2"),
+    }
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)

@@ -138,3 +138,16 @@ def test_list_shows_mail_awaiting_a_person(db, creditor):
 
     assert "unmatched" in run("list")
     assert run("list", "--creditor", "acme").strip() == "nothing awaits a person"
+
+
+def test_the_polling_task_fetches_like_the_command(sent, mailbox):
+    from tact.messaging.tasks import inbox_fetch_task
+
+    (replying, first), _ = sent
+    mailbox.add(reply_to(first, "Bitte rufen Sie mich an."))
+
+    report = inbox_fetch_task.delay().get()
+
+    assert (report["fetched"], report["stored"], report["kinds"]) == (1, 1, {"reply": 1})
+    assert mailbox.unseen() == []
+    assert Hold.objects.filter(debtor=replying, reason="recent_contact").exists()
