@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django_scopes import scope
 
 from tact.ledger.models import Invoice
@@ -120,3 +122,65 @@ def test_list_payments_filters(api, creditor):
     assert amounts(debtor_number=stranger.number) == ["30.00"]
     assert amounts(value_on_from="2025-10-15", value_on_to="2025-11-30") == ["20.00"]
     assert amounts(source="manual") == []
+
+
+def _with_charges(creditor):
+    """RE-1 (300.00, older) and RE-2 (1,190.00) with 40.00 flat compensation and 12.34 interest on RE-2."""
+    from datetime import date
+    from decimal import Decimal
+
+    from tact.ledger.charges import ChargeRequest, charges_add
+
+    debtor, first, second = _items(creditor)
+    with scope(creditor=creditor):
+        Invoice.objects.filter(pk=first.pk).update(issued_on=date(2025, 9, 1), due_on=date(2025, 9, 15))
+        charges_add(
+            requests=[ChargeRequest(parent=second, kind="flat_compensation", amount=Decimal("40.00")),
+                      ChargeRequest(parent=second, kind="interest", amount=Decimal("12.34"))],
+            booked_on=date(2025, 11, 1), by=None,
+        )  # fmt: skip
+    return debtor, first, second
+
+
+def test_a_payment_without_allocations_is_applied_in_the_legal_order(api, creditor):
+    debtor, first, second = _with_charges(creditor)
+
+    body = api.post(
+        "/payments", {"debtor_id": debtor.pk, "amount": "100.00", "value_on": "2025-11-03"}
+    ).json()
+
+    # costs first, then interest, then the principal of the oldest item (DE §367 BGB)
+    applied = [(a["invoice_number"], a["amount"]) for a in body["allocations"]]
+    assert applied == [("RE-2+F1", "40.00"), ("RE-2+I1", "12.34"), ("RE-1", "47.66")]
+    with scope(creditor=creditor):
+        assert Invoice.objects.get(pk=first.pk).open_amount == Decimal("252.34")
+
+
+def test_the_items_the_payer_names_come_first_and_allocate_none_records_only(api, creditor):
+    debtor, first, second = _with_charges(creditor)
+
+    named = api.post("/payments", {"debtor_number": debtor.number, "amount": "100.00", "value_on": "2025-11-03",
+                                   "named_invoices": ["RE-2"]}).json()  # fmt: skip
+    kept = api.post("/payments", {"debtor_id": debtor.pk, "amount": "5.00", "value_on": "2025-11-04",
+                                  "allocate": "none"}).json()  # fmt: skip
+
+    assert "RE-1" not in [a["invoice_number"] for a in named["allocations"]]
+    assert sum(Decimal(a["amount"]) for a in named["allocations"]) == Decimal("100.00")
+    assert kept["allocations"] == []
+    with scope(creditor=creditor):
+        assert Invoice.objects.get(pk=first.pk).open_amount == Decimal("300.00")
+
+
+def test_named_invoices_of_another_debtor_or_with_given_allocations_are_refused(api, creditor):
+    debtor, first, _ = _with_charges(creditor)
+    with scope(creditor=creditor):
+        InvoiceFactory(creditor=creditor, debtor=DebtorFactory(creditor=creditor), number="X-9")
+
+    stranger = assert_problem(api.post("/payments", {"debtor_id": debtor.pk, "amount": "10.00",
+                                                     "value_on": "2025-11-03", "named_invoices": ["X-9"]}), 422)  # fmt: skip
+    both = assert_problem(api.post("/payments", {"debtor_id": debtor.pk, "amount": "10.00", "value_on": "2025-11-03",
+                                                 "allocate": "legal_order",
+                                                 "allocations": [{"invoice_id": first.pk, "amount": "10.00"}]}), 422)  # fmt: skip
+
+    assert fields_named(stranger) == {"named_invoices.0"}
+    assert fields_named(both) == {"allocations"}

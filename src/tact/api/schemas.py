@@ -315,6 +315,20 @@ class PaymentCreate(StrictIn):
         "", description="Your own id of the payment; sending it again returns the payment already recorded."
     )
     allocations: list[AllocationIn] = Field(default_factory=list, max_length=1000)
+    allocate: Literal["given", "legal_order", "none"] | None = Field(
+        None,
+        description=(
+            "How the money is applied: `given` (the `allocations`), `legal_order` (to the debtor's open items "
+            "as the law orders it: costs, interest, principal, oldest first, the items in `named_invoices` "
+            "first), or `none` (recorded, applied later). Default: `given` when allocations are sent, else "
+            "`legal_order` when the debtor is known, else `none`."
+        ),
+    )
+    named_invoices: list[Number] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Invoice numbers the payer named (the transfer's purpose); with `legal_order` they go first.",
+    )
 
 
 # -- bulk upsert ---------------------------------------------------------------------------

@@ -53,6 +53,17 @@ def _allocations(requested: list[AllocationIn]) -> list[AllocationRequest]:
     return out
 
 
+def _named(numbers: list[str], debtor) -> list[Invoice]:
+    """The debtor's items the payer named, in the order named."""
+    found = {i.number: i for i in Invoice.objects.filter(debtor=debtor, number__in=numbers)}
+    for index, number in enumerate(numbers):
+        if number not in found:
+            raise InvalidReference(
+                field=f"named_invoices.{index}", problem=f"the debtor has no item {number}."
+            )
+    return [found[n] for n in dict.fromkeys(numbers)]
+
+
 @router.get("", response={200: PaymentPage, **LIST_ERRORS}, summary="List payments")
 def list_payments(request: HttpRequest, filters: Query[PaymentFilters]):
     """Payments, newest value date first."""
@@ -67,10 +78,24 @@ def list_payments(request: HttpRequest, filters: Query[PaymentFilters]):
 
 @router.post("", response={201: PaymentOut, **WRITE_ERRORS}, summary="Record a payment")
 def create_payment(request: HttpRequest, payload: PaymentCreate):
-    """Record money received and allocate it to items; each allocation at most the item's open
-    amount, all together at most the payment."""
+    """Record money received and apply it: to the `allocations` given (each at most the item's
+    open amount, all together at most the payment), or — by default when none are given and
+    the debtor is known — to the debtor's open items in the legal order (costs, interest,
+    principal; the items the payer named first where the law lets the debtor choose)."""
     debtor = debtor_ref(debtor_id=payload.debtor_id, debtor_number=payload.debtor_number, required=False)
     allocations = _allocations(payload.allocations)
+    mode = payload.allocate or ("given" if allocations else "legal_order" if debtor else "none")
+    if mode != "given" and allocations:
+        raise InvalidReference(field="allocations", problem=f"give no allocations with allocate={mode!r}.")
+    if mode == "legal_order" and debtor is None:
+        raise InvalidReference(
+            field="allocate", problem="legal_order needs the debtor (debtor_id or debtor_number)."
+        )
+    if payload.named_invoices and mode != "legal_order":
+        raise InvalidReference(
+            field="named_invoices", problem="named invoices are for allocate='legal_order'."
+        )
+    named = _named(payload.named_invoices, debtor) if payload.named_invoices else []
     currency = payload.currency or (
         debtor.currency
         if debtor
@@ -91,6 +116,8 @@ def create_payment(request: HttpRequest, payload: PaymentCreate):
         source=PaymentSource.API,
         external_id=payload.external_id,
         allocations=allocations,
+        in_legal_order=mode == "legal_order",
+        named=named,
         by=actor_of(request),
     )
     return Status(201, _payment(payment.pk))
