@@ -169,6 +169,7 @@ TACT_PORTAL_BASE_URL = os.environ.get("TACT_PORTAL_BASE_URL", "http://127.0.0.1:
 TACT_SHORT_LINK_BASE_URL = os.environ.get("TACT_SHORT_LINK_BASE_URL", "")
 TACT_REPLY_TO_DOMAIN = os.environ.get("TACT_REPLY_TO_DOMAIN", "reply.tact.localhost")
 TACT_MESSAGE_ID_DOMAIN = os.environ.get("TACT_MESSAGE_ID_DOMAIN", "tact.localhost")
+TACT_VERP = _env_bool("TACT_VERP", True)  # each e-mail's own bounce address as envelope sender
 TACT_SMS_PROVIDER = os.environ.get("TACT_SMS_PROVIDER", "log")  # "log" (offline) or "twilio"
 TACT_TWILIO_ACCOUNT_SID = os.environ.get("TACT_TWILIO_ACCOUNT_SID", "")
 TACT_TWILIO_AUTH_TOKEN = os.environ.get("TACT_TWILIO_AUTH_TOKEN", "")

@@ -332,3 +332,54 @@ def test_a_second_bounce_report_for_the_same_message_does_not_fall_back_again(in
     assert Message.objects.filter(channel="letter").count() == 1
     assert not Hold.objects.filter(debtor=debtor).exists()
     assert MessageEvent.objects.filter(kind="bounced").count() == 2
+
+
+def bare_bounce(*, to: str, failed: str) -> bytes:
+    """A qmail-style text bounce that quotes none of the original's headers."""
+    return (
+        f"Return-Path: <>\r\nDate: 2 Mar 2026 09:16:30 -0000\r\nFrom: MAILER-DAEMON@mail.example\r\n"
+        f"To: {to}\r\nSubject: failure notice\r\n\r\n"
+        "Hi. This is the qmail-send program at mail.example.\r\n"
+        "I'm afraid I wasn't able to deliver your message to the following addresses.\r\n"
+        "This is a permanent error; I've given up. Sorry it didn't work out.\r\n\r\n"
+        f"<{failed}>:\r\nSorry, no mailbox here by that name. (#5.1.1)\r\n"
+    ).encode()
+
+
+def test_each_e_mail_has_its_own_bounce_address_and_a_bare_bounce_to_it_finds_the_message(
+    in_scope, smtp_peer, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    first, second = portfolio_with_actions(in_scope, debtors=2)
+    send()
+    emails = {m.debtor_id: m for m in Message.objects.filter(channel="email")}
+    envelopes = {e.rcpt_tos[0]: e.mail_from for e in smtp_peer.inbox.envelopes}
+    original = sent_email(smtp_peer, first)
+    bounce_to = envelopes[original["To"]]
+
+    # the envelope sender names the message; the From header stays the creditor's
+    assert bounce_to.startswith(f"bounce+{emails[first.pk].pk}-") and bounce_to.endswith(
+        "@reply.tact.localhost"
+    )
+    assert envelopes[sent_email(smtp_peer, second)["To"]] != bounce_to
+    assert "noreply@" in original["From"] and "bounce+" not in original["From"]
+
+    # a bounce that names a failed address nobody knows, delivered to that address
+    received = inbound_receive(bare_bounce(to=bounce_to, failed="forwarded@elsewhere.example"), source="file",
+                               now=LATER)  # fmt: skip
+    assert (received.inbound.matched_by, received.inbound.debtor_id) == ("bounce_address", first.pk)
+    assert Message.objects.get(pk=emails[first.pk].pk).status == "bounced"
+    assert Message.objects.get(pk=emails[second.pk].pk).status == "sent"
+
+
+def test_a_guessed_bounce_address_matches_nothing(in_scope, smtp_peer):
+    [debtor] = portfolio_with_actions(in_scope, debtors=1)
+    send()
+    email = Message.objects.get(channel="email")
+    forged = f"bounce+{email.pk}-000000000000@reply.tact.localhost"
+
+    received = inbound_receive(
+        bare_bounce(to=forged, failed="nobody@elsewhere.example"), source="file", now=LATER
+    )
+
+    assert received.inbound.message_id is None and Message.objects.get(pk=email.pk).status == "sent"

@@ -46,6 +46,7 @@ from tact.dunning.models import Action, ActionStatus, HoldReason
 from tact.ledger.models import Contact, ContactStatus, Invoice
 from tact.tenancy.models import Creditor
 
+from . import verp
 from .channels.email import email_build, message_id_make
 from .channels.letter import letter_pdf
 from .channels.phone import call_script
@@ -378,6 +379,10 @@ class Sender:
             )  # fmt: skip
             if personal:
                 email.extra_headers.pop("Auto-Submitted", None)  # a person wrote it: replies are welcome
+            if verp.enabled():
+                # Bounces come back to an address that names this message; From stays the creditor's.
+                email.extra_headers.setdefault("From", email.from_email)
+                email.from_email = verp.bounce_address(message_pk=message.pk)
             self.mail.send(email, on_data_end=self._data_end(claim))
             return "smtp", message.message_id
         if message.channel == MessageChannel.SMS:

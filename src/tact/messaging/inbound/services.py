@@ -39,6 +39,7 @@ from tact.ledger.models import Contact, ContactStatus, Debtor
 from tact.ledger.services import contact_update
 from tact.tenancy.models import Creditor
 
+from .. import verp
 from ..models import ChannelConsent, ConsentStatus, Message, MessageChannel, MessageStatus
 from ..outbox import event_add
 from .errors import InboundNotFound
@@ -107,6 +108,15 @@ def _message_by_ids(ids: list[str]) -> tuple[Message | None, str]:
     return None, ""
 
 
+def _message_by_bounce_address(mail: ParsedMail) -> Message | None:
+    """The message whose own envelope sender (``verp``) the report was delivered to."""
+    pk = verp.bounce_message_pk(mail.recipients)
+    if pk is None:
+        return None
+    with all_creditors():
+        return Message.objects.filter(pk=pk).select_related("creditor", "debtor", "contact").first()
+
+
 def _message_by_recipient(report: DeliveryReport, creditor: Creditor | None) -> Message | None:
     """A report that does not quote our Message-ID: our latest e-mail to the failed address,
     when that address identifies one debtor (in ``creditor``'s mailbox, else anywhere)."""
@@ -143,6 +153,8 @@ def _match(mail: ParsedMail, report: DeliveryReport | None, creditor: Creditor |
     if report is not None:
         message, _ = _message_by_ids(report_ids(report, mail))
         by = "report"
+        if message is None:
+            message, by = _message_by_bounce_address(mail), "bounce_address"
         if message is None:
             message, by = _message_by_recipient(report, creditor), "recipient"
         if message is not None:
