@@ -249,11 +249,12 @@ def _check_law(stages: Sequence[StageSpec], scopes: Iterable[tuple[str, str]], c
 def threshold_check(currency: Any, amount: Any) -> tuple[str, Decimal]:
     """One threshold as stored: an ISO 4217 code babel knows and an amount of zero or more
     with no more decimals than the currency has. Raises PolicyInvalid (field
-    ``thresholds``; ``part`` says whether the currency or the amount is wrong)."""
+    ``thresholds``; ``part`` says whether the currency or the amount is wrong, ``rule`` how:
+    ``currency``, ``negative``, ``too_large`` or ``decimals``)."""
     if not (isinstance(currency, str) and len(currency) == 3 and currency in ISO_CURRENCIES):
         raise PolicyInvalid(
             field="thresholds", problem=f"{currency!r} is not an ISO 4217 currency code like EUR",
-            part="currency", currency=currency,
+            part="currency", rule="currency", currency=currency,
         )  # fmt: skip
     try:
         value = None if isinstance(amount, float | bool) else Decimal(str(amount))
@@ -262,18 +263,18 @@ def threshold_check(currency: Any, amount: Any) -> tuple[str, Decimal]:
     if value is None or not value.is_finite() or value < 0:
         raise PolicyInvalid(
             field="thresholds", problem=f"{currency} {amount} is not an amount of zero or more",
-            part="minimum_amount", currency=currency,
+            part="minimum_amount", rule="negative", currency=currency,
         )  # fmt: skip
     if value >= MAX_THRESHOLD:
         raise PolicyInvalid(
             field="thresholds", problem=f"{currency} {amount} is not below {MAX_THRESHOLD}",
-            part="minimum_amount", currency=currency,
+            part="minimum_amount", rule="too_large", currency=currency, maximum=MAX_THRESHOLD,
         )  # fmt: skip
     if value != value.quantize(minor_unit(currency), rounding=ROUND_DOWN):
         places = -minor_unit(currency).as_tuple().exponent
         raise PolicyInvalid(
             field="thresholds", problem=f"{currency} {amount} has more than {places} decimals",
-            part="minimum_amount", currency=currency,
+            part="minimum_amount", rule="decimals", currency=currency, places=places,
         )  # fmt: skip
     return currency, value
 
@@ -353,7 +354,9 @@ def policy_create(
     if not name or len(name) > 100:
         raise PolicyInvalid(field="name", problem="needs 1 to 100 characters")
     if Policy.objects.filter(creditor=creditor, name=name).exists():
-        raise PolicyInvalid(field="name", problem=f"a policy named {name!r} exists already")
+        raise PolicyInvalid(
+            field="name", problem=f"a policy named {name!r} exists already", rule="name_taken", name=name
+        )
     if is_default and Policy.objects.filter(creditor=creditor, is_default=True).exists():
         raise PolicyInvalid(field="is_default", problem="the creditor has a default policy already")
     specs = policy_validate(

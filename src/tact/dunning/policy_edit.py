@@ -142,7 +142,9 @@ def _name_check(policy: Policy, name: str) -> str:
     if not name or len(name) > 100:
         raise PolicyInvalid(field="name", problem="needs 1 to 100 characters")
     if Policy.objects.filter(creditor_id=policy.creditor_id, name=name).exclude(pk=policy.pk).exists():
-        raise PolicyInvalid(field="name", problem=f"a policy named {name!r} exists already")
+        raise PolicyInvalid(
+            field="name", problem=f"a policy named {name!r} exists already", rule="name_taken", name=name
+        )
     return name
 
 
