@@ -17,7 +17,13 @@ from ninja.responses import Status
 
 from tact.dunning.errors import ActionNotChangeable
 from tact.dunning.models import Action, ActionStatus, Hold, Policy, PolicyAssignment, Stage
-from tact.dunning.selectors import action_as_dict, debtor_policy, debtor_simulate, stage_spec_of
+from tact.dunning.selectors import (
+    action_as_dict,
+    actions_filtered,
+    debtor_policy,
+    debtor_simulate,
+    stage_spec_of,
+)
 from tact.dunning.services import (
     action_approve,
     action_change,
@@ -275,17 +281,13 @@ def _action(action_id: int) -> Action:
 def list_actions(request: HttpRequest, filters: Query[ActionFilters]):
     """The actions the daily cycle planned, as ``tact actions list`` shows them: debtor, items,
     stage, channel, amounts, interest, fees and the explanation. Ordered by id."""
-    rows = _actions()
-    if filters.date:
-        rows = rows.filter(run_on=filters.date)
-    if filters.status:
-        rows = rows.filter(status=filters.status)
-    if filters.stage:
-        rows = rows.filter(stage__key=filters.stage)
-    if filters.channel:
-        rows = rows.filter(channel=filters.channel)
-    if filters.debtor_id:
-        rows = rows.filter(debtor_id=filters.debtor_id)
+    rows = actions_filtered(
+        run_on=filters.date,
+        status=filters.status,
+        stage=filters.stage,
+        channel=filters.channel,
+        debtor_id=filters.debtor_id,
+    ).select_related("debtor", "stage")
     page, next_cursor = paginate(rows, ordering=BY_ID, cursor=filters.cursor, limit=filters.limit)
     return {"items": [_action_out(a) for a in page], "next_cursor": next_cursor}
 
