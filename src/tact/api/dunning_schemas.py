@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 
 from tact.dunning.models import ActionStatus, HoldReason, StageChannel, Tone
+from tact.dunning.presets import PRESETS
 
 from .fields import Amount, Id, StrictIn, optional, text
 from .schemas import PageParams
@@ -16,6 +17,7 @@ from .schemas import PageParams
 Day = Annotated[dt.date, Field(ge=dt.date(2000, 1, 1), le=dt.date(2199, 12, 31))]
 Key = text(40, required=True)
 ChannelName = text(20, required=True)
+PresetKey = Literal[tuple(PRESETS)]
 
 
 # -- policies ------------------------------------------------------------------------------
@@ -84,20 +86,37 @@ class PolicyOut(Schema):
     updated_at: dt.datetime
 
 
+Thresholds = Annotated[
+    dict[Annotated[str, Field(pattern=r"^[A-Z]{3}$")], Amount],
+    Field(max_length=20, description='Minimum overdue amount per currency, e.g. {"EUR": "25.00"}.'),
+]
+
+
 class PolicyCreate(StrictIn):
     name: text(100, required=True)
     description: text(2000) = ""
     stages: list[StageIn] = Field(min_length=1, max_length=20)
-    thresholds: dict[Annotated[str, Field(pattern=r"^[A-Z]{3}$")], Amount] = Field(
-        default_factory=dict, max_length=20
-    )
+    thresholds: Thresholds = Field(default_factory=dict)
     is_default: bool = False
     contract_clause: bool = False
 
 
 class PolicyPatch(StrictIn):
+    """Only the fields sent change, all or nothing. ``thresholds`` replaces every threshold
+    (a currency left out has none); ``is_default: true`` makes this the default policy
+    (checked against the law of every country and kind); a default cannot be unset, only
+    replaced by making another policy the default."""
+
+    name: text(100, required=True) = optional()
+    description: text(2000) = optional()
+    thresholds: Thresholds = optional()
     stages: list[StageIn] = optional(min_length=1, max_length=20)
     contract_clause: bool = optional()
+    is_default: bool = optional()
+
+
+class PolicyCopy(StrictIn):
+    name: text(100, required=True) = Field(description="The new policy's name, not used by another one.")
 
 
 class AssignmentIn(StrictIn):

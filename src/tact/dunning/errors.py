@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tact.core.errors import NotFound, ValidationFailed
+from tact.core.errors import Conflict, NotFound, ValidationFailed
 
 
 class PolicyInvalid(ValidationFailed):
@@ -22,6 +22,14 @@ class ChargeForbidden(PolicyInvalid):
     """A stage would charge what the law forbids for a country and debtor kind it serves."""
 
     code = "policy_charge_forbidden"
+
+
+class PolicyInUse(Conflict):
+    """A policy that serves debtors or has been used by the cycle cannot be deleted.
+    ``reason``: ``default``, ``assigned``, ``overridden`` or ``used``."""
+
+    code = "policy_in_use"
+    template = "Policy {name!r} cannot be deleted: {problem}"
 
 
 class HoldInvalid(ValidationFailed):

@@ -12,12 +12,14 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
+from babel.numbers import list_currencies
 from django.db import transaction
 
 from tact.audit.services import audit_record
+from tact.core.money import minor_unit
 from tact.law.selectors import COUNTRIES, charge_check, fees_for, notices_for
 from tact.ledger.models import Debtor, DebtorKind
 from tact.tenancy.models import Creditor
@@ -35,6 +37,8 @@ MAX_OFFSET, MIN_OFFSET = 365, -60
 ROLL_MARGIN = timedelta(days=4)
 SAMPLE_DUE = date(2025, 3, 3)  # any Monday: only differences between dates matter
 SAMPLE_PRINCIPAL = Decimal("1000.00")
+MAX_THRESHOLD = Decimal("1000000000")  # far below the amount column's 14 integer digits
+ISO_CURRENCIES = frozenset(list_currencies())
 # Refusals that mean "the law gives no figure here", not "the law forbids this": the cycle
 # then charges nothing and says why, so a policy is not refused for them.
 NOT_BLOCKING = frozenset({"not_quantified", "not_owed"})
@@ -242,21 +246,41 @@ def _check_law(stages: Sequence[StageSpec], scopes: Iterable[tuple[str, str]], c
                     )
 
 
+def threshold_check(currency: Any, amount: Any) -> tuple[str, Decimal]:
+    """One threshold as stored: an ISO 4217 code babel knows and an amount of zero or more
+    with no more decimals than the currency has. Raises PolicyInvalid (field
+    ``thresholds``; ``part`` says whether the currency or the amount is wrong, ``rule`` how:
+    ``currency``, ``negative``, ``too_large`` or ``decimals``)."""
+    if not (isinstance(currency, str) and len(currency) == 3 and currency in ISO_CURRENCIES):
+        raise PolicyInvalid(
+            field="thresholds", problem=f"{currency!r} is not an ISO 4217 currency code like EUR",
+            part="currency", rule="currency", currency=currency,
+        )  # fmt: skip
+    try:
+        value = None if isinstance(amount, float | bool) else Decimal(str(amount))
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or value < 0:
+        raise PolicyInvalid(
+            field="thresholds", problem=f"{currency} {amount} is not an amount of zero or more",
+            part="minimum_amount", rule="negative", currency=currency,
+        )  # fmt: skip
+    if value >= MAX_THRESHOLD:
+        raise PolicyInvalid(
+            field="thresholds", problem=f"{currency} {amount} is not below {MAX_THRESHOLD}",
+            part="minimum_amount", rule="too_large", currency=currency, maximum=MAX_THRESHOLD,
+        )  # fmt: skip
+    if value != value.quantize(minor_unit(currency), rounding=ROUND_DOWN):
+        places = -minor_unit(currency).as_tuple().exponent
+        raise PolicyInvalid(
+            field="thresholds", problem=f"{currency} {amount} has more than {places} decimals",
+            part="minimum_amount", rule="decimals", currency=currency, places=places,
+        )  # fmt: skip
+    return currency, value
+
+
 def _check_thresholds(thresholds: dict[str, Any]) -> dict[str, Decimal]:
-    checked: dict[str, Decimal] = {}
-    for currency, amount in thresholds.items():
-        if not (
-            isinstance(currency, str) and len(currency) == 3 and currency.isalpha() and currency.isupper()
-        ):
-            raise PolicyInvalid(field="thresholds", problem=f"{currency!r} is not an ISO currency code")
-        try:
-            value = Decimal(str(amount)) if not isinstance(amount, float) else None
-        except InvalidOperation:
-            value = None
-        if value is None or not value.is_finite() or value < 0:
-            raise PolicyInvalid(field="thresholds", problem=f"{amount!r} is not an amount of zero or more")
-        checked[currency] = value
-    return checked
+    return dict(threshold_check(currency, amount) for currency, amount in thresholds.items())
 
 
 ALL_SCOPES = tuple((c, k) for c in COUNTRIES for k in LAW_KINDS)
@@ -330,7 +354,9 @@ def policy_create(
     if not name or len(name) > 100:
         raise PolicyInvalid(field="name", problem="needs 1 to 100 characters")
     if Policy.objects.filter(creditor=creditor, name=name).exists():
-        raise PolicyInvalid(field="name", problem=f"a policy named {name!r} exists already")
+        raise PolicyInvalid(
+            field="name", problem=f"a policy named {name!r} exists already", rule="name_taken", name=name
+        )
     if is_default and Policy.objects.filter(creditor=creditor, is_default=True).exists():
         raise PolicyInvalid(field="is_default", problem="the creditor has a default policy already")
     specs = policy_validate(

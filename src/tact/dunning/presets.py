@@ -100,6 +100,14 @@ PRESETS: dict[str, dict[str, Any]] = {
 }  # fmt: skip
 
 
+# A new policy that starts from nothing: one friendly reminder a week after the due date,
+# to build on in the editor (a policy needs at least one stage).
+STARTER_STAGES: list[dict[str, Any]] = [
+    {"key": "reminder", "name": "Reminder", "offset_days": 7, "channels": ["preferred", "email", "letter"],
+     "template_key": "reminder", "tone": "friendly"},
+]  # fmt: skip
+
+
 @transaction.atomic
 def policy_presets_install(*, creditor: Creditor, actor: Any = "presets") -> list[Policy]:
     """Create the shipped policies the creditor does not have yet (by preset key) and

@@ -27,6 +27,38 @@ def actions_for_day(*, run_on: date, status: str | None = None) -> QuerySet[Acti
     return qs.filter(status=status) if status else qs
 
 
+def actions_filtered(
+    *,
+    run_on: date | None = None,
+    status: str | None = None,
+    stage: str | None = None,
+    channel: str | None = None,
+    country: str | None = None,
+    debtor_id: int | None = None,
+    q: str | None = None,
+) -> QuerySet[Action]:
+    """The actions of the creditor in scope that match every filter given; an empty or
+    None filter matches all. ``stage`` is a stage key (every policy's stage of that key),
+    ``country`` the debtor's, ``q`` part of the debtor's name or number (any case).
+    Unordered: the plan page and the API each order (and paginate) their own way."""
+    qs = Action.objects.all()
+    if run_on:
+        qs = qs.filter(run_on=run_on)
+    if status:
+        qs = qs.filter(status=status)
+    if stage:
+        qs = qs.filter(stage__key=stage)
+    if channel:
+        qs = qs.filter(channel=channel)
+    if country:
+        qs = qs.filter(debtor__country=country)
+    if debtor_id:
+        qs = qs.filter(debtor_id=debtor_id)
+    if q:
+        qs = qs.filter(Q(debtor__name__icontains=q) | Q(debtor__number__icontains=q))
+    return qs
+
+
 def approval_queue() -> QuerySet[Action]:
     return Action.objects.filter(status=ActionStatus.AWAITING_APPROVAL).select_related("debtor", "stage")
 
@@ -114,6 +146,7 @@ __all__ = [
     "channel_reasons",
     "StageSpec",
     "action_as_dict",
+    "actions_filtered",
     "actions_for_day",
     "approval_queue",
     "holds_active",

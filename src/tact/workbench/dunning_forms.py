@@ -232,6 +232,54 @@ class PolicySettingsForm(forms.Form):
     )
 
 
+class PolicyDetailsForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    description = forms.CharField(
+        label=_("Description"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class ThresholdForm(forms.Form):
+    """One currency's minimum overdue amount; the service judges the code and the amount,
+    so the form only reads them (and keeps what was typed to show it with the error)."""
+
+    currency = forms.CharField(
+        label=_("Currency"),
+        max_length=10,
+        widget=forms.TextInput(attrs={"placeholder": "EUR", "autocomplete": "off", "size": 5}),
+    )
+    minimum_amount = forms.DecimalField(
+        label=_("Minimum amount"),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "25.00", "size": 10}),
+        error_messages={"invalid": _("Minimum amount: enter an amount such as 25.00.")},
+    )
+
+    def clean_currency(self) -> str:
+        return self.cleaned_data["currency"].strip().upper()
+
+
+class PolicyStartForm(forms.Form):
+    """A new policy: its name and what it starts from (one reminder, a copy, a preset)."""
+
+    name = forms.CharField(label=_("Name"), max_length=100)
+    start = forms.ChoiceField(label=_("Start from"), required=False)
+
+    def __init__(
+        self, *args: Any, policies: list[tuple[int, str]], presets: list[tuple[str, str]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["start"].choices = [
+            ("", _("One reminder, to build on")),
+            (_("A copy of a policy"), [(f"policy:{pk}", name) for pk, name in policies]),
+            (_("A copy of a preset"), [(f"preset:{key}", name) for key, name in presets]),
+        ]
+
+    def source(self) -> tuple[int | None, str]:
+        """(id of the policy to copy, preset key) as chosen; both empty: one reminder."""
+        kind, _sep, value = self.cleaned_data["start"].partition(":")
+        return (int(value), "") if kind == "policy" else (None, value)
+
+
 class AssignmentForm(forms.Form):
     country = forms.ChoiceField(
         label=_("Country"), required=False, choices=[("", _("All countries")), *COUNTRIES]

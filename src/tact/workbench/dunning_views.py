@@ -75,20 +75,6 @@ def _stage_choices(stages: list[Stage]) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
-def _plan_filter(qs, f: dict[str, Any]):
-    if f["status"]:
-        qs = qs.filter(status=f["status"])
-    if f["stage"]:
-        qs = qs.filter(stage__key=f["stage"])
-    if f["channel"]:
-        qs = qs.filter(channel=f["channel"])
-    if f["country"]:
-        qs = qs.filter(debtor__country=f["country"])
-    if f["q"]:
-        qs = qs.filter(Q(debtor__name__icontains=f["q"]) | Q(debtor__number__icontains=f["q"]))
-    return qs
-
-
 @require_GET
 @member_required
 def plan(request: HttpRequest) -> HttpResponse:
@@ -100,7 +86,9 @@ def plan(request: HttpRequest) -> HttpResponse:
     form = PlanFilterForm(data, stages=_stage_choices(stages))
     f = form.values(today)
     day = f["day"]
-    qs = _plan_filter(Action.objects.filter(run_on=day), f).order_by("debtor__number", "currency")
+    qs = dunning.actions_filtered(
+        run_on=day, status=f["status"], stage=f["stage"], channel=f["channel"], country=f["country"], q=f["q"]
+    ).order_by("debtor__number", "currency")
     page = Paginator(_actions_rows(qs), PER_PAGE).get_page(request.GET.get("page", 1))
     by_status = dict(
         Action.objects.filter(run_on=day)

@@ -1,5 +1,7 @@
-"""The policy editor: the policies, the presets, a policy's stages (saved with the law
-check, a refusal shown next to its field), assignments and the simulation of a debtor.
+"""The policy editor: the policies, the presets, a new policy (one reminder or a copy), a
+policy's name, description and thresholds, its stages (saved with the law check, a refusal
+shown next to its field), assignments, the default, deleting it, and the simulation of a
+debtor.
 
 Editing needs ``manage_policies`` (credit managers and admins); everyone may look.
 """
@@ -13,13 +15,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tact.dunning import selectors as dunning
 from tact.dunning import services as dunning_services
-from tact.dunning.errors import ChargeForbidden, PolicyInvalid
-from tact.dunning.models import HoldReason, Policy, PolicyAssignment, Stage
+from tact.dunning.errors import ChargeForbidden, PolicyInUse, PolicyInvalid
+from tact.dunning.models import HoldReason, Policy, PolicyAssignment, Stage, Threshold
 from tact.dunning.policies import stage_spec_of
 from tact.dunning.presets import PRESETS
 from tact.ledger.models import Debtor
@@ -35,12 +37,16 @@ from .dunning_display import (
 )
 from .dunning_forms import (
     AssignmentForm,
+    PolicyDetailsForm,
     PolicySettingsForm,
+    PolicyStartForm,
     SimulationForm,
     StageForm,
     StageFormSet,
+    ThresholdForm,
 )
 from .dunning_views import creditor_today
+from .templatetags.tact_format import money
 from .views import member_required, require
 
 # The law's refusal codes (law.checks) in the user's language, for the policy editor.
@@ -62,25 +68,74 @@ REFUSAL_TEXT = {
         "collection costs and flat compensation together exceed what the law allows."
     ),
 }
+# The services' rule codes of a refused name or threshold, in the user's language; each
+# names the field it is about.
+RULE_TEXT = {
+    "name_taken": gettext_lazy("Name: a policy named “%(name)s” exists already."),
+    "currency": gettext_lazy("Currency: “%(currency)s” is not an ISO 4217 code such as EUR, CHF or GBP."),
+    "negative": gettext_lazy("Minimum amount: must be zero or more."),
+    "too_large": gettext_lazy("Minimum amount: must be below %(maximum)s."),
+    "decimals": gettext_lazy("Minimum amount: %(currency)s has at most %(places)s decimals."),
+}
 
 
-@require_GET
-@member_required
-def policies(request: HttpRequest) -> HttpResponse:
+def _start_form(listed: list[dict[str, Any]], data=None, initial=None) -> PolicyStartForm:
+    return PolicyStartForm(
+        data,
+        initial=initial,
+        policies=[(p["id"], p["name"]) for p in sorted(listed, key=lambda p: p["name"])],
+        presets=[(key, p["name"]) for key, p in PRESETS.items()],
+    )
+
+
+def _policies_page(request: HttpRequest, *, start_form=None, status: int = 200) -> HttpResponse:
     listed = sorted(dunning.policies_list(), key=lambda p: (not p["is_default"], p["name"]))
     for p in listed:
         for stage in p["stages"]:
             stage["channel_labels"] = [channel_label(c) for c in stage["channels"]]
             stage["tone_label"] = TONE_LABELS.get(stage["tone"], stage["tone"])
     have = {p["preset"] for p in listed}
+    start = request.GET.get("start", "")
     context = {
         "policies": listed,
         "missing_presets": [p["name"] for key, p in PRESETS.items() if key not in have],
         "may_manage": may(request.membership.role, "manage_policies"),
         "countries": COUNTRY_LABELS,
         "kinds": KIND_LABELS,
+        "start_form": start_form or _start_form(listed, initial={"start": start}),
+        "start_open": bool(start) or start_form is not None,
     }
-    return render(request, "workbench/dunning/policies.html", context)
+    return render(request, "workbench/dunning/policies.html", context, status=status)
+
+
+@require_GET
+@member_required
+def policies(request: HttpRequest) -> HttpResponse:
+    return _policies_page(request)
+
+
+@require_POST
+@member_required
+def policy_new(request: HttpRequest) -> HttpResponse:
+    """A new policy: one reminder to build on, or a copy of a policy or a preset."""
+    require(request, "manage_policies")
+    form = _start_form(dunning.policies_list(), request.POST)
+    if form.is_valid():
+        copy_id, preset = form.source()
+        try:
+            policy = dunning_services.policy_start(
+                creditor=request.creditor,
+                name=form.cleaned_data["name"],
+                copy_of=get_object_or_404(Policy, pk=copy_id) if copy_id else None,
+                preset=preset,
+                actor=request.user,
+            )
+        except PolicyInvalid as exc:
+            form.add_error("name" if exc.field == "name" else "start", _rule_message(exc))
+        else:
+            messages.success(request, _("The policy “%(name)s” was created.") % {"name": policy.name})
+            return redirect("workbench:dunning_policy", policy_id=policy.pk)
+    return _policies_page(request, start_form=form, status=400)
 
 
 @require_POST
@@ -125,6 +180,11 @@ def _place_policy_error(formset: StageFormSet, exc: PolicyInvalid) -> None:
     formset._non_form_errors = formset.error_class([message])
 
 
+def _rule_message(exc: PolicyInvalid) -> str:
+    text = RULE_TEXT.get(exc.facts.get("rule"))
+    return str(text) % exc.facts if text else exc.message
+
+
 def _policy_message(exc: PolicyInvalid) -> str:
     if isinstance(exc, ChargeForbidden):
         facts = exc.facts
@@ -146,11 +206,16 @@ def _policy_message(exc: PolicyInvalid) -> str:
 
 
 def _policy_page(request: HttpRequest, policy: Policy, *, formset=None, settings_form=None,
-                 assign_form=None, sim_form=None, simulation=None, status: int = 200) -> HttpResponse:  # fmt: skip
+                 assign_form=None, sim_form=None, simulation=None, details_form=None, threshold_form=None,
+                 status: int = 200) -> HttpResponse:  # fmt: skip
     assignments = list(PolicyAssignment.objects.filter(policy=policy))
     today = creditor_today(request)
     context = {
         "policy": policy,
+        "details_form": details_form
+        or PolicyDetailsForm(initial={"name": policy.name, "description": policy.description}),
+        "thresholds": list(Threshold.objects.filter(policy=policy).order_by("currency")),
+        "threshold_form": threshold_form or ThresholdForm(),
         "formset": formset or _stage_formset(policy),
         "settings_form": settings_form
         or PolicySettingsForm(initial={"contract_clause": policy.contract_clause}),
@@ -219,6 +284,141 @@ def policy_unassign_view(request: HttpRequest, policy_id: int, assignment_id: in
     dunning_services.policy_unassign(assignment=assignment, actor=request.user)
     messages.success(request, _("The assignment was removed."))
     return redirect(f"{reverse('workbench:dunning_policy', args=[policy_id])}#assignments")
+
+
+def _policy_url(policy_id: int, anchor: str) -> str:
+    return f"{reverse('workbench:dunning_policy', args=[policy_id])}#{anchor}"
+
+
+@require_POST
+@member_required
+def policy_details(request: HttpRequest, policy_id: int) -> HttpResponse:
+    """Rename a policy or change its description."""
+    require(request, "manage_policies")
+    policy = get_object_or_404(Policy, pk=policy_id)
+    form = PolicyDetailsForm(request.POST)
+    if form.is_valid():
+        try:
+            policy = dunning_services.policy_details_update(
+                policy=policy, actor=request.user, **form.cleaned_data
+            )
+        except PolicyInvalid as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, _rule_message(exc))
+        else:
+            messages.success(request, _("The policy “%(name)s” was saved.") % {"name": policy.name})
+            return redirect(_policy_url(policy.pk, "details"))
+    return _policy_page(request, policy, details_form=form, status=400)
+
+
+@require_POST
+@member_required
+def policy_threshold(request: HttpRequest, policy_id: int) -> HttpResponse:
+    """Set (or change) the minimum overdue amount of one currency."""
+    require(request, "manage_policies")
+    policy = get_object_or_404(Policy, pk=policy_id)
+    form = ThresholdForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            dunning_services.policy_threshold_set(
+                policy=policy,
+                currency=data["currency"],
+                minimum_amount=data["minimum_amount"],
+                actor=request.user,
+            )
+        except PolicyInvalid as exc:
+            form.add_error(
+                exc.facts.get("part") if exc.facts.get("part") in form.fields else None, _rule_message(exc)
+            )
+        else:
+            messages.success(
+                request,
+                _("Threshold saved: no dunning below %(amount)s.")
+                % {"amount": money(data["minimum_amount"], data["currency"])},
+            )
+            return redirect(_policy_url(policy.pk, "thresholds"))
+    return _policy_page(request, policy, threshold_form=form, status=400)
+
+
+@require_POST
+@member_required
+def policy_threshold_remove(request: HttpRequest, policy_id: int, currency: str) -> HttpResponse:
+    require(request, "manage_policies")
+    policy = get_object_or_404(Policy, pk=policy_id)
+    dunning_services.policy_threshold_set(
+        policy=policy, currency=currency, minimum_amount=None, actor=request.user
+    )
+    messages.success(request, _("The %(currency)s threshold was removed.") % {"currency": currency})
+    return redirect(_policy_url(policy.pk, "thresholds"))
+
+
+@require_POST
+@member_required
+def policy_make_default(request: HttpRequest, policy_id: int) -> HttpResponse:
+    """Make a policy the default; it must be lawful for every country and debtor kind."""
+    require(request, "manage_policies")
+    policy = get_object_or_404(Policy, pk=policy_id)
+    try:
+        dunning_services.policy_default_set(policy=policy, actor=request.user)
+    except PolicyInvalid as exc:
+        messages.error(
+            request,
+            _("“%(name)s” cannot be the default: stage “%(stage)s”: %(problem)s")
+            % {"name": policy.name, "stage": exc.stage, "problem": _policy_message(exc)},
+        )
+    else:
+        messages.success(
+            request,
+            _("“%(name)s” is now the default policy: it serves every debtor no assignment matches.")
+            % {"name": policy.name},
+        )
+    return redirect(_policy_url(policy.pk, "details"))
+
+
+def _in_use_message(exc: PolicyInUse) -> str:
+    facts = exc.facts
+    name = facts["name"]
+    reason = facts["reason"]
+    if reason == "default":
+        return _("“%(name)s” is the default policy: make another policy the default first.") % {"name": name}
+    if reason == "assigned":
+        return _("“%(name)s” is assigned to debtors: remove its assignments first.") % {"name": name}
+    if reason == "overridden":
+        return ngettext(
+            "“%(name)s” is the own policy of %(count)s debtor: give that debtor another policy first.",
+            "“%(name)s” is the own policy of %(count)s debtors: give them another policy first.",
+            facts["debtors"],
+        ) % {"name": name, "count": facts["debtors"]}
+    return _(
+        "The cycle has dunned with “%(name)s”: its actions and stage history must stay readable, "
+        "so it cannot be deleted."
+    ) % {"name": name}
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def policy_delete(request: HttpRequest, policy_id: int) -> HttpResponse:
+    """Ask, then delete a policy nobody uses; a policy in use stays, and the page says why."""
+    require(request, "manage_policies")
+    policy = get_object_or_404(Policy, pk=policy_id)
+    if request.method == "POST":
+        try:
+            dunning_services.policy_delete(policy=policy, actor=request.user)
+        except PolicyInUse as exc:
+            messages.error(request, _("Not deleted. %(reason)s") % {"reason": _in_use_message(exc)})
+            return redirect(_policy_url(policy.pk, "details"))
+        messages.success(request, _("The policy “%(name)s” was deleted.") % {"name": policy.name})
+        return redirect("workbench:dunning_policies")
+    context = {
+        "title": _("Delete the policy “%(name)s”?") % {"name": policy.name},
+        "text": _(
+            "Its stages and thresholds are deleted with it. A policy that is the default, assigned, "
+            "a debtor's own or already used by the cycle is kept."
+        ),
+        "action": _("Delete"),
+        "back": _policy_url(policy.pk, "details"),
+    }
+    return render(request, "workbench/confirm.html", context)
 
 
 # -- simulation ------------------------------------------------------------------------------

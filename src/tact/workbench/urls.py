@@ -33,7 +33,31 @@ urlpatterns = [
     path("debtors/<int:debtor_id>/policy/", dunning.debtor_policy_set, name="dunning_debtor_policy"),
     path("dunning/policies/", policy_views.policies, name="dunning_policies"),
     path("dunning/policies/presets/", policy_views.presets_install, name="dunning_presets_install"),
+    path("dunning/policies/new/", policy_views.policy_new, name="dunning_policy_new"),
     path("dunning/policies/<int:policy_id>/", policy_views.policy_edit, name="dunning_policy"),
+    path(
+        "dunning/policies/<int:policy_id>/details/",
+        policy_views.policy_details,
+        name="dunning_policy_details",
+    ),
+    path(
+        "dunning/policies/<int:policy_id>/thresholds/",
+        policy_views.policy_threshold,
+        name="dunning_policy_threshold",
+    ),
+    path(
+        "dunning/policies/<int:policy_id>/thresholds/<str:currency>/remove/",
+        policy_views.policy_threshold_remove,
+        name="dunning_policy_threshold_remove",
+    ),
+    path(
+        "dunning/policies/<int:policy_id>/default/",
+        policy_views.policy_make_default,
+        name="dunning_policy_default",
+    ),
+    path(
+        "dunning/policies/<int:policy_id>/delete/", policy_views.policy_delete, name="dunning_policy_delete"
+    ),
     path(
         "dunning/policies/<int:policy_id>/assign/", policy_views.policy_assign, name="dunning_policy_assign"
     ),

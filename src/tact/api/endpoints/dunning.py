@@ -2,7 +2,8 @@
 
 Thin callers of the dunning services and selectors. Roles: reading needs a token; placing
 and ending holds needs ``write``; approving, skipping and changing actions ``approve``;
-running the cycle ``run_cycle``; creating and changing policies ``manage_policies``.
+running the cycle ``run_cycle``; creating, changing, copying and deleting policies
+``manage_policies``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,13 @@ from ninja.responses import Status
 
 from tact.dunning.errors import ActionNotChangeable
 from tact.dunning.models import Action, ActionStatus, Hold, Policy, PolicyAssignment, Stage
-from tact.dunning.selectors import action_as_dict, debtor_policy, debtor_simulate, stage_spec_of
+from tact.dunning.selectors import (
+    action_as_dict,
+    actions_filtered,
+    debtor_policy,
+    debtor_simulate,
+    stage_spec_of,
+)
 from tact.dunning.services import (
     action_approve,
     action_change,
@@ -27,10 +34,12 @@ from tact.dunning.services import (
     hold_place,
     policy_assign,
     policy_create,
+    policy_delete,
     policy_override,
     policy_presets_install,
-    policy_stages_update,
+    policy_start,
     policy_unassign,
+    policy_update,
 )
 from tact.ledger.models import Debtor, Invoice
 
@@ -54,10 +63,12 @@ from ..dunning_schemas import (
     HoldFilters,
     HoldOut,
     HoldPage,
+    PolicyCopy,
     PolicyCreate,
     PolicyOut,
     PolicyPage,
     PolicyPatch,
+    PresetKey,
     PresetsInstalled,
     SimulationOut,
     SimulationQuery,
@@ -156,23 +167,63 @@ def get_policy(request: HttpRequest, policy_id: Path[Id]):
 
 @policies_router.patch("/{policy_id}", response={200: PolicyOut, **WRITE_ERRORS}, summary="Change a policy")
 def update_policy(request: HttpRequest, policy_id: Path[Id], payload: PolicyPatch):
-    """Replace the stages (matched by key: a kept key keeps its stage and history) and/or the
-    contract clause, checked against the law of every debtor the policy serves."""
+    """Change the name, description, thresholds, stages, contract clause or make it the
+    default — only what is sent, all or nothing. Stages are matched by key (a kept key keeps
+    its stage and history) and checked against the law of every debtor the policy serves;
+    a new default against the law of every country and kind."""
     require(request, "manage_policies")
     policy = _policy(policy_id)
     sent = payload.model_fields_set
-    stages = (
-        [stage.model_dump() for stage in payload.stages]
-        if "stages" in sent
-        else [vars(stage_spec_of(s)) for s in policy.stages.all()]
-    )
-    policy_stages_update(
+    policy_update(
         policy=policy,
-        stages=stages,
+        name=payload.name if "name" in sent else None,
+        description=payload.description if "description" in sent else None,
+        thresholds=(
+            {currency: str(amount) for currency, amount in payload.thresholds.items()}
+            if "thresholds" in sent
+            else None
+        ),
+        stages=[stage.model_dump() for stage in payload.stages] if "stages" in sent else None,
         contract_clause=payload.contract_clause if "contract_clause" in sent else None,
+        is_default=payload.is_default if "is_default" in sent else None,
         actor=actor_of(request),
     )
     return _policy_out(_policy(policy.pk))
+
+
+@policies_router.delete("/{policy_id}", response={204: None, **WRITE_ERRORS}, summary="Delete a policy")
+def delete_policy(request: HttpRequest, policy_id: Path[Id]):
+    """Only a policy nobody uses: a 409 ``policy_in_use`` says why not (``facts.reason``:
+    ``default``, ``assigned``, ``overridden`` — a debtor's own policy — or ``used`` by the
+    cycle, whose actions and stage history must stay readable)."""
+    require(request, "manage_policies")
+    policy_delete(policy=_policy(policy_id), actor=actor_of(request))
+    return Status(204, None)
+
+
+@policies_router.post("/{policy_id}/copy", response={201: PolicyOut, **WRITE_ERRORS}, summary="Copy a policy")
+def copy_policy(request: HttpRequest, policy_id: Path[Id], payload: PolicyCopy):
+    """A new policy with this one's description, stages, thresholds and contract clause,
+    under a new name; it is not the default and serves nobody until assigned."""
+    require(request, "manage_policies")
+    policy = policy_start(
+        creditor=request.auth.creditor, name=payload.name, copy_of=_policy(policy_id), actor=actor_of(request)
+    )
+    return Status(201, _policy_out(_policy(policy.pk)))
+
+
+@policies_router.post(
+    "/presets/{preset}/copy", response={201: PolicyOut, **WRITE_ERRORS}, summary="Copy a preset"
+)
+def copy_preset(request: HttpRequest, preset: Path[PresetKey], payload: PolicyCopy):
+    """A new policy with a shipped preset's description, stages, thresholds and contract
+    clause (``customer_centric``, ``classic_three_step``, ``b2c_webshop_nl_be``); it is not
+    the default and serves nobody until assigned."""
+    require(request, "manage_policies")
+    policy = policy_start(
+        creditor=request.auth.creditor, name=payload.name, preset=preset, actor=actor_of(request)
+    )
+    return Status(201, _policy_out(_policy(policy.pk)))
 
 
 @policies_router.post(
@@ -230,17 +281,13 @@ def _action(action_id: int) -> Action:
 def list_actions(request: HttpRequest, filters: Query[ActionFilters]):
     """The actions the daily cycle planned, as ``tact actions list`` shows them: debtor, items,
     stage, channel, amounts, interest, fees and the explanation. Ordered by id."""
-    rows = _actions()
-    if filters.date:
-        rows = rows.filter(run_on=filters.date)
-    if filters.status:
-        rows = rows.filter(status=filters.status)
-    if filters.stage:
-        rows = rows.filter(stage__key=filters.stage)
-    if filters.channel:
-        rows = rows.filter(channel=filters.channel)
-    if filters.debtor_id:
-        rows = rows.filter(debtor_id=filters.debtor_id)
+    rows = actions_filtered(
+        run_on=filters.date,
+        status=filters.status,
+        stage=filters.stage,
+        channel=filters.channel,
+        debtor_id=filters.debtor_id,
+    ).select_related("debtor", "stage")
     page, next_cursor = paginate(rows, ordering=BY_ID, cursor=filters.cursor, limit=filters.limit)
     return {"items": [_action_out(a) for a in page], "next_cursor": next_cursor}
 
