@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 
 import pytest
 from django_scopes import scope
@@ -35,6 +36,8 @@ def pytest_configure(config):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Letters, logos and uploads the tests write go to a temporary folder, not to var/.
+    settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="tact-test-media-")
 
 
 def pytest_sessionstart(session):

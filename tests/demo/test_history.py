@@ -4,6 +4,7 @@ looks like a working day (advanced stages, approvals waiting, holds applied)."""
 import json
 from datetime import timedelta
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -16,6 +17,7 @@ from tact.demo.services import demo_load
 from tact.dunning.cycle import cycle_run
 from tact.dunning.models import Action, ActionStatus, Hold, HoldReason, StageHistory
 from tact.ledger.models import Debtor
+from tact.messaging.models import Message
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +58,17 @@ def test_replayed_days_leave_sent_actions_and_advanced_stages(demo, today):
     assert past.count() == report.actions_sent + report.actions_skipped > 0
     assert not past.filter(status__in=(ActionStatus.PLANNED, ActionStatus.AWAITING_APPROVAL)).exists()
     assert past.filter(status=ActionStatus.SKIPPED).exclude(note="").count() == report.actions_skipped
+    # every reminder went through the outbox on its day: its words are on the debtor's timeline
+    sent = dict(past.filter(status=ActionStatus.SENT).values_list("pk", "run_on"))
+    messages = Message.objects.filter(action_id__in=sent, status="sent").exclude(
+        body_text="", channel="portal"
+    )
+    assert {m.action_id for m in messages} | set(
+        Message.objects.filter(action_id__in=sent, channel="portal").values_list("action_id", flat=True)
+    ) == set(sent)
+    zone = ZoneInfo(demo.timezone)
+    assert all(m.sent_at.astimezone(zone).date() >= sent[m.action_id] for m in messages)
+    assert all(m.document for m in messages if m.channel == "letter")
 
     summary = cycle_run(creditor=demo, run_on=today).as_dict()
     first_stages = {"pre_due", "friendly_reminder", "payment_reminder", "reminder"}

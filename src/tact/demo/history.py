@@ -7,33 +7,39 @@ approval queue is empty and no hold applies. With it:
 - holds that follow the debtors' payment behaviour: a dispute on the item a *disputes*
   debtor keeps open, promises to pay (some kept running, some ended), a pause for the
   insolvent, a recent phone call with some customers who are late for the first time;
-- the daily cycle replayed every few days over the past weeks, each day's messages taken
-  as sent (past approvals approved, a few skipped with a reason) and what they charged
-  booked, so items stand at the stages they would have reached.
+- the daily cycle replayed every few days over the past weeks, each day's messages sent
+  through the outbox on that day (past approvals approved, a few skipped with a reason),
+  which renders them, marks their actions sent and books what they charged, so items
+  stand at the stages they would have reached and every debtor's timeline shows the
+  reminders it got.
 
-The demo writes this directly (bulk, with one audit event); a real creditor gets it from
-people and the outbox. Deterministic for a seed, like the rest of the demo.
+The holds are written directly (bulk, with one audit event); a real creditor gets them
+from people. Deterministic for a seed, like the rest of the demo.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.core.mail import get_connection
 from django.db.models import Exists, OuterRef
 
 from tact.audit.services import audit_record
-from tact.dunning.charges import actions_charges_book
 from tact.dunning.cycle import cycle_run
 from tact.dunning.models import Action, ActionStatus, Hold, HoldReason
 from tact.ledger.models import Debtor, Invoice, InvoiceKind
+from tact.messaging.sending import outbox_send
+from tact.messaging.smtp import MailSession
 from tact.tenancy.models import Creditor
 
 from .plans import Profile, debtor_index_of, profile_of
 
 HISTORY_DAYS = 42  # six weeks: long enough for the customer-centric preset's last stage
 RUN_EVERY = 3  # days between replayed runs
+SEND_AT = time(9, 30)  # when a replayed day's messages go out, in the creditor's time zone
 
 SKIP_NOTES = (
     "Customer called back; settled on the phone.",
@@ -84,19 +90,25 @@ def demo_history(*, creditor: Creditor, seed: int, today: date, days: int = HIST
 
 
 def _day_sent(*, creditor: Creditor, run_on: date) -> tuple[int, int, int]:
-    """Take a replayed day's messages as sent: approvals given, one in five skipped."""
+    """Send a replayed day's messages through the outbox at 09:30 that day: approvals
+    given, one in five skipped. The outbox renders each message with that day's facts,
+    marks its action sent and books its charges, exactly as on a real day; the e-mails go
+    to Django's dummy backend (they are on the timeline, not in anybody's mailbox)."""
     day = Action.objects.filter(creditor=creditor, run_on=run_on)
     waiting = list(day.filter(status=ActionStatus.AWAITING_APPROVAL).values_list("pk", flat=True))
     skip = [pk for pk in waiting if pk % 5 == 0]
     for i, note in enumerate(SKIP_NOTES):
         day.filter(pk__in=skip[i :: len(SKIP_NOTES)]).update(status=ActionStatus.SKIPPED, note=note)
-    sent = day.filter(
-        status__in=(ActionStatus.PLANNED, ActionStatus.APPROVED, ActionStatus.AWAITING_APPROVAL)
+    day.filter(status=ActionStatus.AWAITING_APPROVAL).update(status=ActionStatus.APPROVED)
+    charges_before = Invoice.objects.filter(parent__isnull=False).count()
+    moment = datetime.combine(run_on, SEND_AT, tzinfo=ZoneInfo(creditor.timezone))
+    report = outbox_send(
+        creditor_id=creditor.pk,
+        now=lambda: moment,
+        mail=MailSession(connection=get_connection("django.core.mail.backends.dummy.EmailBackend")),
     )
-    ids = list(sent.values_list("pk", flat=True))
-    day.filter(pk__in=ids).update(status=ActionStatus.SENT)
-    charged = actions_charges_book(actions=list(Action.objects.filter(pk__in=ids)), by="demo") if ids else []
-    return len(ids), len(skip), len(charged)
+    charged = Invoice.objects.filter(parent__isnull=False).count() - charges_before
+    return report.sent, len(skip), charged
 
 
 def _holds_place(*, creditor: Creditor, seed: int, today: date) -> dict[str, int]:

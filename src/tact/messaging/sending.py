@@ -585,11 +585,13 @@ def outbox_send(
     now: Callable[[], datetime] = clock.now,
     queue: bool = True,
     mail_options: dict[str, Any] | None = None,
+    mail: MailSession | None = None,
 ) -> SendReport:
     """Queue ready actions (``queue``), then send due messages until none is left or
-    ``limit`` messages were handled. Safe to run in several processes at once."""
+    ``limit`` messages were handled. Safe to run in several processes at once.
+    ``mail``: the session to hand e-mails to (default: the configured backend)."""
     worker = worker or worker_name()
-    mail = MailSession(**(mail_options or {}))
+    mail = mail or MailSession(**(mail_options or {}))
     sender = Sender(worker=worker, now=now, lease=lease, mail=mail)
     handled = 0
     with all_creditors():

@@ -66,9 +66,11 @@ class MailSession:
     any other backend (console, file, locmem) it runs right before the hand-over.
     """
 
-    def __init__(self, **backend_options) -> None:
+    def __init__(self, *, connection=None, **backend_options) -> None:
+        """``connection``: a Django mail backend to use instead of the configured one (the
+        demo's replayed history hands its past e-mails to the dummy backend)."""
         self.options = backend_options
-        self.backend = None
+        self.backend = connection
 
     @property
     def is_smtp(self) -> bool:
