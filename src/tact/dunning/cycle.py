@@ -434,9 +434,10 @@ def cycle_run(
         # One cycle per creditor at a time (a no-op on SQLite, which has one writer anyway).
         list(Creditor.objects.select_for_update().filter(pk=creditor.pk).values_list("pk"))
         if connection.vendor == "postgresql":
-            # The plan sorts and hashes a few hundred thousand rows; keep that in memory.
+            # The plan sorts and hashes a few hundred thousand rows; keep that in memory. The
+            # actions' JSON is written as text with ISO dates (dialect.document).
             with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL work_mem = '64MB'")
+                cursor.execute("SET LOCAL work_mem = '64MB'; SET LOCAL DateStyle = 'ISO, YMD'")
         config = _load_config(creditor, run_on)
         if debtor is not None or policy is not None:
             config.plan = replace(
