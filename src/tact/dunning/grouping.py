@@ -247,8 +247,12 @@ def _actions_select(plan: PlanInput, *, creditor_id: int, now: Any) -> d.Sql:
     return sql
 
 
-def actions_append(plan: PlanInput, *, creditor_id: int, now: Any) -> None:
-    """Append the day's actions and the stage history of their items."""
+GroupCount = tuple[int, str, int, int, int]  # stage id, channel, needs approval (1/0), actions, items
+
+
+def actions_append(plan: PlanInput, *, creditor_id: int, now: Any) -> list[GroupCount]:
+    """Append the day's actions and the stage history of their items; say how many actions
+    (and items) per stage, channel and approval, as ``groups_count`` would."""
     select = _actions_select(plan, creditor_id=creditor_id, now=now)
     # The debtor's number (the select's last column) is for listings only.
     body = select.text().replace(", g.debtor_number FROM g", " FROM g", 1)
@@ -259,15 +263,19 @@ def actions_append(plan: PlanInput, *, creditor_id: int, now: Any) -> None:
     )
     with connection.cursor() as cursor:
         if d.is_pg():
-            # One statement: the history joins the new actions as RETURNING gives them.
+            # One statement: the history joins the new actions as RETURNING gives them, and
+            # the counts come from them too (a data-modifying CTE runs whether read or not).
             head, select_part = body.split(" SELECT %s, g.debtor_id", 1)
             cursor.execute(
-                f"{head}, ins AS ({insert} SELECT %s, g.debtor_id{select_part} RETURNING id, debtor_id, currency)"
-                f" {history} SELECT %s, t.id, t.stage_id, t.position, t.cur_round, %s, ins.id, %s FROM {TEMP} t"
-                " JOIN ins ON ins.debtor_id = t.debtor_id AND ins.currency = t.currency WHERE t.advancing <> 0",
+                f"{head}, ins AS ({insert} SELECT %s, g.debtor_id{select_part}"
+                " RETURNING id, debtor_id, currency, stage_id, channel, needs_approval, item_count),"
+                f" hist AS ({history} SELECT %s, t.id, t.stage_id, t.position, t.cur_round, %s, ins.id, %s FROM {TEMP} t"
+                " JOIN ins ON ins.debtor_id = t.debtor_id AND ins.currency = t.currency WHERE t.advancing <> 0)"
+                " SELECT stage_id, channel, CASE WHEN needs_approval THEN 1 ELSE 0 END, COUNT(*),"
+                " CAST(SUM(item_count) AS INTEGER) FROM ins GROUP BY 1, 2, 3",
                 [*select.params, creditor_id, d.day(plan.run_on), d.stamp(now)],
             )
-            return
+            return cursor.fetchall()
         cursor.execute(f"{insert} {body}", select.params)
         cursor.execute(
             f"{history} SELECT %s, t.id, t.stage_id, t.position, t.cur_round, %s, a.id, %s FROM {TEMP} t"
@@ -275,6 +283,7 @@ def actions_append(plan: PlanInput, *, creditor_id: int, now: Any) -> None:
             " AND a.run_on = %s WHERE t.advancing <> 0",
             [creditor_id, d.day(plan.run_on), d.stamp(now), creditor_id, d.day(plan.run_on)],
         )
+    return groups_count()
 
 
 def actions_preview(plan: PlanInput, *, creditor_id: int, now: Any) -> list[dict[str, Any]]:
