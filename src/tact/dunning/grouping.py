@@ -270,7 +270,9 @@ def actions_append(plan: PlanInput, *, creditor_id: int, now: Any) -> list[Group
                 f"{head}, ins AS ({insert} SELECT %s, g.debtor_id{select_part}"
                 " RETURNING id, debtor_id, currency, stage_id, channel, needs_approval, item_count),"
                 f" hist AS ({history} SELECT %s, t.id, t.stage_id, t.position, t.cur_round, %s, ins.id, %s FROM {TEMP} t"
-                " JOIN ins ON ins.debtor_id = t.debtor_id AND ins.currency = t.currency WHERE t.advancing <> 0)"
+                " JOIN ins ON ins.debtor_id = t.debtor_id AND ins.currency = t.currency WHERE t.advancing <> 0"
+                # In the unique key's order: each index page is filled once, not split at random.
+                " ORDER BY t.id)"
                 " SELECT stage_id, channel, CASE WHEN needs_approval THEN 1 ELSE 0 END, COUNT(*),"
                 " CAST(SUM(item_count) AS INTEGER) FROM ins GROUP BY 1, 2, 3",
                 [*select.params, creditor_id, d.day(plan.run_on), d.stamp(now)],
