@@ -11,6 +11,7 @@ from tact.audit.models import AuditEvent
 from tact.dunning.models import Action, Decision, StageHistory
 from tact.dunning.selectors import action_as_dict
 from tact.dunning.services import hold_place
+from tact.ledger.models import Invoice
 from tests.dunning.conftest import MONDAY, actions_on, debtor_with_items, run, stages_of
 from tests.factories import DebtorFactory, InvoiceFactory
 
@@ -268,6 +269,17 @@ def test_the_action_explains_each_item(presets):
     assert explained["law"] == {"country": "DE", "kind": "b2b"}
     assert explained["policy_id"] == action.policy_id
     assert Decision.objects.filter(reason="cycle_run", subject_id="2025-03-13").exists()
+
+
+def test_an_item_number_with_quotes_and_control_characters_is_listed_as_written(presets):
+    # given an item whose number an import wrote with a quote, a backslash and a tab
+    _, [item] = debtor_with_items(presets, due=[MONDAY])
+    Invoice.objects.filter(pk=item.pk).update(number='RE "7"\\1\t€')
+    # when the cycle lists it
+    run(presets, MONDAY + timedelta(days=3))
+    # then the stored item keeps the number exactly
+    [action] = actions_on(MONDAY + timedelta(days=3))
+    assert [i["number"] for i in action.items] == ['RE "7"\\1\t€']
 
 
 def test_a_debtor_with_an_action_today_gets_a_new_item_tomorrow(presets):

@@ -42,7 +42,6 @@ from .grouping import (
     actions_append,
     actions_preview,
     charges_store,
-    groups_count,
 )
 from .listing import action_listing
 from .models import Decision, HoldReason, Policy, PolicyAssignment, Stage, Threshold
@@ -402,6 +401,23 @@ def _charges(law: _Law) -> tuple[list[GroupCharge], int]:
     return charges, sum(len(c.law["refusals"]) for c in charges)
 
 
+def _count_group(
+    summary: CycleSummary,
+    config: _Config,
+    stage_id: int,
+    channel: str,
+    needs_approval: bool,
+    actions: int,
+    items: int,
+) -> None:
+    """Count actions (and their items) of one stage, channel and approval into the summary."""
+    summary.actions += actions
+    summary.items_advancing += items
+    summary.by_stage[config.stages[stage_id].key] += actions
+    summary.by_channel[channel] += actions
+    summary.awaiting_approval += actions if needs_approval else 0
+
+
 def cycle_run(
     *,
     creditor: Creditor,
@@ -434,9 +450,10 @@ def cycle_run(
         # One cycle per creditor at a time (a no-op on SQLite, which has one writer anyway).
         list(Creditor.objects.select_for_update().filter(pk=creditor.pk).values_list("pk"))
         if connection.vendor == "postgresql":
-            # The plan sorts and hashes a few hundred thousand rows; keep that in memory.
+            # The plan sorts and hashes a few hundred thousand rows; keep that in memory. The
+            # actions' JSON is written as text with ISO dates (dialect.document).
             with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL work_mem = '64MB'")
+                cursor.execute("SET LOCAL work_mem = '64MB'; SET LOCAL DateStyle = 'ISO, YMD'")
         config = _load_config(creditor, run_on)
         if debtor is not None or policy is not None:
             config.plan = replace(
@@ -456,12 +473,6 @@ def cycle_run(
                 summary.below_threshold += count
             elif no_channel:
                 summary.held[HoldReason.UNREACHABLE.value] += count
-        for stage_id, channel, needs_approval, actions, items in groups_count():
-            summary.actions += actions
-            summary.items_advancing += items
-            summary.by_stage[config.stages[stage_id].key] += actions
-            summary.by_channel[channel] += actions
-            summary.awaiting_approval += actions if needs_approval else 0
         charges, summary.refused_by_law = (
             _charges(_Law(config=config, run_on=run_on, book=book)) if config.charges_any else ([], 0)
         )
@@ -471,6 +482,10 @@ def cycle_run(
         if dry_run:
             if debtor is not None:
                 summary.due_items = plan_items()
+            preview = actions_preview(config.plan, creditor_id=creditor.pk, now=now)
+            for row in preview:  # each row one action
+                _count_group(summary, config, row["stage_id"], row["channel"], row["needs_approval"], 1,
+                             row["item_count"])  # fmt: skip
             summary.planned = [
                 action_listing(
                     id=None,
@@ -487,12 +502,15 @@ def cycle_run(
                     items=row["items"],
                     explanation=row["explanation"],
                 )  # fmt: skip
-                for row in actions_preview(config.plan, creditor_id=creditor.pk, now=now)
+                for row in preview
             ]
             transaction.set_rollback(True)
         else:
             began = time.perf_counter()
-            actions_append(config.plan, creditor_id=creditor.pk, now=now)
+            for stage_id, channel, needs_approval, actions, items in actions_append(
+                config.plan, creditor_id=creditor.pk, now=now
+            ):
+                _count_group(summary, config, stage_id, channel, needs_approval, actions, items)
             plan_drop()
             facts = {**summary.as_dict(), "items_advancing": summary.items_advancing,
                      "below_threshold": summary.below_threshold}  # fmt: skip

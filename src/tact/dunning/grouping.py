@@ -131,79 +131,84 @@ def groups_count() -> list[tuple[int, str, int, int, int]]:
         return cursor.fetchall()
 
 
-def _item_json(plan: PlanInput, src: str) -> d.Sql:
-    """One JSON object per advancing item (``src`` aliases ``adv``); null members dropped."""
+def _item_json(plan: PlanInput, src: str) -> tuple[d.Value, list[Any]]:
+    """One JSON object per advancing item (``src`` aliases ``adv``), and its parameters."""
     scheduled = d.add_days(f"{src}.due_on", f"{src}.offset_days")
     days = d.Sql()
     d.days_since(days, plan.run_on, f"{src}.due_on")
     rolled = [(country, day) for country, days_ in plan.rolled_from.items() for day in days_]
     rolled_expr = " OR ".join(f"({src}.country = %s AND {scheduled} = %s)" for _ in rolled)
     rolled_params = [v for country, day in rolled for v in (country, d.day(day))]
-    pairs = [
-        ("id", f"{src}.id"),
-        ("number", f"{src}.number"),
-        ("due_on", f"{src}.due_on"),
-        ("days_overdue", days.text()),
-        ("stage", f"{src}.stage_key"),
-        ("scheduled_on", scheduled),
-        ("open_amount", d.money_text(f"{src}.open_amount", f"{src}.currency")),
+    members = [
+        ("id", d.number(f"{src}.id")),
+        ("number", d.string(f"{src}.number")),
+        ("due_on", d.plain(f"{src}.due_on")),
+        ("days_overdue", d.number(days.text())),
+        ("stage", d.string(f"{src}.stage_key")),
+        ("scheduled_on", d.plain(scheduled)),
+        ("open_amount", d.plain(d.money_text(f"{src}.open_amount", f"{src}.currency"))),
     ]
     optional = [
-        (f"{src}.contacts > 0", [("from_stage", f"{src}.from_stage"), ("previous_contacts", f"{src}.contacts"),
-                                 ("last_contact_on", f"{src}.last_on")]),
+        (f"{src}.contacts > 0", [("from_stage", d.string(f"{src}.from_stage")),
+                                 ("previous_contacts", d.number(f"{src}.contacts")),
+                                 ("last_contact_on", d.plain(f"{src}.last_on"))]),
         (f"({src}.interest_text IS NOT NULL OR {src}.flat_text IS NOT NULL)",
-         [("interest", f"{src}.interest_text"), ("flat_compensation", f"{src}.flat_text")]),
+         [("interest", d.plain(f"{src}.interest_text")), ("flat_compensation", d.plain(f"{src}.flat_text"))]),
     ]  # fmt: skip
     if rolled:
-        optional.append((rolled_expr, [("rolled_from_non_business_day", d.json_true())]))
+        optional.append((rolled_expr, [("rolled_from_non_business_day", d.raw("'true'"))]))
     # Parameters in textual order: the days in the base object, then the rolled condition.
-    return d.Sql().add(d.json_object(pairs, optional=optional), *days.params, *rolled_params)
+    return d.obj(members, optional=optional), [*days.params, *rolled_params]
 
 
-def _explanation() -> str:
+def _explanation() -> d.Value:
     law_kind = "CASE WHEN g.kind = 'consumer' THEN 'b2c' ELSE 'b2b' END"
     length = "jsonb_array_length" if d.is_pg() else "json_array_length"
     wanted = f"CASE WHEN g.kind = 'consumer' AND {length}(s.consumer_channels) > 0 THEN s.consumer_channels ELSE s.channels END"
-    threshold = d.json_object(
+    threshold = d.obj(
         [
-            ("minimum", d.money_text("g.minimum", "g.currency")),
-            ("overdue_total", d.money_text("g.overdue_total", "g.currency")),
+            ("minimum", d.plain(d.money_text("g.minimum", "g.currency"))),
+            ("overdue_total", d.plain(d.money_text("g.overdue_total", "g.currency"))),
         ]
     )
-    reachable = d.json_object(
+    reachable = d.obj(
         [
-            ("email", d.json_bool("g.has_email = 1")),
-            ("phone", d.json_bool("g.has_phone = 1")),
-            ("address", d.json_bool("g.has_address = 1")),
+            ("email", d.flag("g.has_email = 1")),
+            ("phone", d.flag("g.has_phone = 1")),
+            ("address", d.flag("g.has_address = 1")),
         ]
     )
-    law = d.json_object([("country", "g.country"), ("kind", law_kind)])
-    stored_law = "ch.law::jsonb" if d.is_pg() else "ch.law"
-    return d.json_object(
+    law = d.obj([("country", d.string("g.country")), ("kind", d.plain(law_kind))])
+    return d.obj(
         [
-            ("rule", f"'{RULE_CODE}'"),
-            ("rule_version", f"'{RULE_VERSION}'"),
-            ("policy_id", "s.policy_id"),
+            ("rule", d.plain(f"'{RULE_CODE}'")),
+            ("rule_version", d.plain(f"'{RULE_VERSION}'")),
+            ("policy_id", d.number("s.policy_id")),
             (
                 "stage",
-                d.json_object(
-                    [("key", "s.key"), ("position", "s.position"), ("offset_days", "s.offset_days")]
+                d.obj(
+                    [
+                        ("key", d.string("s.key")),
+                        ("position", d.number("s.position")),
+                        ("offset_days", d.number("s.offset_days")),
+                    ]
                 ),
             ),
             (
                 "channel",
-                d.json_object(
+                d.obj(
                     [
-                        ("chosen", "g.channel"),
-                        ("wanted", d.json_value(wanted)),
-                        ("preferred", "g.preferred_channel"),
+                        ("chosen", d.string("g.channel")),
+                        ("wanted", d.raw(wanted)),
+                        ("preferred", d.string("g.preferred_channel")),
                         ("reachable", reachable),
                     ]
                 ),
             ),
-            ("holds_checked", "'none_active'"),
-            ("threshold", d.json_value(f"CASE WHEN g.minimum IS NULL THEN NULL ELSE {threshold} END")),
-            ("law", d.json_value(f"COALESCE({stored_law}, {law})")),
+            ("holds_checked", d.plain("'none_active'")),
+            ("threshold", d.when("g.minimum IS NOT NULL", threshold)),
+            # The law's explanation as Python priced it, else who the law sees.
+            ("law", d.either("ch.law", law)),
         ]
     )
 
@@ -215,22 +220,22 @@ def _actions_select(plan: PlanInput, *, creditor_id: int, now: Any) -> d.Sql:
     _adv(sql, with_charges=True)
     sql.add(f", g AS (SELECT {GROUP_COLUMNS}, ")
     if d.is_pg():
-        item = _item_json(plan, "a")
-        sql.add(f"jsonb_agg({item.text()} ORDER BY a.id) AS items", *item.params)
+        item, params = _item_json(plan, "a")
+        sql.add(f"{d.document_agg(item, order_by='a.id')} AS items", *params)
     else:
         # SQLite's json_group_array keeps no order of its own: aggregate an ordered subquery.
-        item = _item_json(plan, "b")
+        item, params = _item_json(plan, "b")
         sql.add(
-            f"(SELECT json_group_array(json(x)) FROM (SELECT {item.text()} AS x FROM adv b"
+            f"(SELECT json_group_array(json(x)) FROM (SELECT {d.document(item)} AS x FROM adv b"
             " WHERE b.debtor_id = a.debtor_id AND b.currency = a.currency ORDER BY b.id)) AS items",
-            *item.params,
+            *params,
         )
     sql.add(" FROM adv a GROUP BY a.debtor_id, a.currency)")
     sql.add(
         " SELECT %s, g.debtor_id, %s, s.policy_id, g.stage_id, g.channel, s.tone, s.template_key, g.currency,"
         " g.item_count, g.items, g.open_amount, COALESCE(ch.interest, 0), COALESCE(ch.fees, 0), COALESCE(ch.flat, 0),"
         " CASE WHEN g.needs_approval = 1 THEN 'awaiting_approval' ELSE 'planned' END,"
-        f" {d.boolean('g.needs_approval = 1')}, {_explanation()}, '', %s, %s, g.debtor_number"
+        f" {d.boolean('g.needs_approval = 1')}, {d.document(_explanation())}, '', %s, %s, g.debtor_number"
         " FROM g JOIN dunning_stage s ON s.id = g.stage_id"
         f" LEFT JOIN {CHARGES} ch ON ch.debtor_id = g.debtor_id AND ch.currency = g.currency"
         " AND ch.invoice_id IS NULL",
@@ -242,8 +247,12 @@ def _actions_select(plan: PlanInput, *, creditor_id: int, now: Any) -> d.Sql:
     return sql
 
 
-def actions_append(plan: PlanInput, *, creditor_id: int, now: Any) -> None:
-    """Append the day's actions and the stage history of their items."""
+GroupCount = tuple[int, str, int, int, int]  # stage id, channel, needs approval (1/0), actions, items
+
+
+def actions_append(plan: PlanInput, *, creditor_id: int, now: Any) -> list[GroupCount]:
+    """Append the day's actions and the stage history of their items; say how many actions
+    (and items) per stage, channel and approval, as ``groups_count`` would."""
     select = _actions_select(plan, creditor_id=creditor_id, now=now)
     # The debtor's number (the select's last column) is for listings only.
     body = select.text().replace(", g.debtor_number FROM g", " FROM g", 1)
@@ -254,15 +263,21 @@ def actions_append(plan: PlanInput, *, creditor_id: int, now: Any) -> None:
     )
     with connection.cursor() as cursor:
         if d.is_pg():
-            # One statement: the history joins the new actions as RETURNING gives them.
+            # One statement: the history joins the new actions as RETURNING gives them, and
+            # the counts come from them too (a data-modifying CTE runs whether read or not).
             head, select_part = body.split(" SELECT %s, g.debtor_id", 1)
             cursor.execute(
-                f"{head}, ins AS ({insert} SELECT %s, g.debtor_id{select_part} RETURNING id, debtor_id, currency)"
-                f" {history} SELECT %s, t.id, t.stage_id, t.position, t.cur_round, %s, ins.id, %s FROM {TEMP} t"
-                " JOIN ins ON ins.debtor_id = t.debtor_id AND ins.currency = t.currency WHERE t.advancing <> 0",
+                f"{head}, ins AS ({insert} SELECT %s, g.debtor_id{select_part}"
+                " RETURNING id, debtor_id, currency, stage_id, channel, needs_approval, item_count),"
+                f" hist AS ({history} SELECT %s, t.id, t.stage_id, t.position, t.cur_round, %s, ins.id, %s FROM {TEMP} t"
+                " JOIN ins ON ins.debtor_id = t.debtor_id AND ins.currency = t.currency WHERE t.advancing <> 0"
+                # In the unique key's order: each index page is filled once, not split at random.
+                " ORDER BY t.id)"
+                " SELECT stage_id, channel, CASE WHEN needs_approval THEN 1 ELSE 0 END, COUNT(*),"
+                " CAST(SUM(item_count) AS INTEGER) FROM ins GROUP BY 1, 2, 3",
                 [*select.params, creditor_id, d.day(plan.run_on), d.stamp(now)],
             )
-            return
+            return cursor.fetchall()
         cursor.execute(f"{insert} {body}", select.params)
         cursor.execute(
             f"{history} SELECT %s, t.id, t.stage_id, t.position, t.cur_round, %s, a.id, %s FROM {TEMP} t"
@@ -270,6 +285,7 @@ def actions_append(plan: PlanInput, *, creditor_id: int, now: Any) -> None:
             " AND a.run_on = %s WHERE t.advancing <> 0",
             [creditor_id, d.day(plan.run_on), d.stamp(now), creditor_id, d.day(plan.run_on)],
         )
+    return groups_count()
 
 
 def actions_preview(plan: PlanInput, *, creditor_id: int, now: Any) -> list[dict[str, Any]]:

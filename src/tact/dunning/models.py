@@ -325,9 +325,12 @@ class Action(models.Model):
     needs_approval = models.BooleanField(default=False)
     explanation = models.JSONField(default=dict)
     note = models.TextField(blank=True)
+    # Empty when the cycle writes the row; no index or constraint (nothing reads actions by
+    # who decided, and each would cost every appended action an index entry or a trigger event).
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        db_index=False, db_constraint=False,
+    )  # fmt: skip
     decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
