@@ -4,8 +4,6 @@ The dunning hold that keeps the cycle quiet meanwhile is placed by the caller th
 ``tact.dunning.services.hold_place`` (dunning sits above this app) and named here by its id.
 """
 
-from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -13,10 +11,12 @@ from django_scopes import ScopedManager
 
 from tact.core.models import AmountField, currency_field
 
+from .storage import PrivateStorage
 
-def private_storage() -> FileSystemStorage:
-    """Evidence the debtor uploads: under var/, outside the web root, served only by a view."""
-    return FileSystemStorage(location=settings.TACT_PRIVATE_ROOT / "arrangements")
+
+def private_storage() -> PrivateStorage:
+    """Evidence the debtor uploads: outside the web root, served only by a view."""
+    return PrivateStorage("arrangements")
 
 
 class Source(models.TextChoices):

@@ -83,6 +83,10 @@ def promise_record(
     return promise
 
 
+def _extension(content_type: str) -> str:
+    return {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}.get(content_type, "")
+
+
 @transaction.atomic
 def dispute_open(
     *,
@@ -116,7 +120,8 @@ def dispute_open(
         document_type=document_type,
     )  # fmt: skip
     if document is not None:
-        dispute.document.save(document_name or "evidence", document, save=False)
+        # Stored under a name of ours; the debtor's file name is kept apart as data.
+        dispute.document.save(f"evidence{_extension(document_type)}", document, save=False)
     dispute.save()
     audit_record(
         creditor=invoice.creditor, actor=by, action="dispute_opened", subject=dispute,

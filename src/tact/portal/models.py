@@ -4,17 +4,17 @@ Links themselves are not stored: a link is a signed token (``tact.messaging.link
 revocation names one link (``link_id``) or every link of a debtor issued before a moment.
 """
 
-from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
+from tact.arrangements.storage import PrivateStorage
 
-def private_storage() -> FileSystemStorage:
-    """Files debtors upload: under var/, outside the web root."""
-    return FileSystemStorage(location=settings.TACT_PRIVATE_ROOT / "portal")
+
+def private_storage() -> PrivateStorage:
+    """Files debtors upload: outside the web root, served only by a view."""
+    return PrivateStorage("portal")
 
 
 class SecondFactor(models.TextChoices):

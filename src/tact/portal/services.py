@@ -118,7 +118,7 @@ def _submission(*, access: Access, kind: str, facts: dict[str, Any], upload: Che
     if upload is not None:
         submission.document_name = upload.original_name
         submission.document_type = upload.content_type
-        submission.document.save(upload.file.name, upload.file, save=False)
+        submission.document.save(f"proof.{upload.extension}", upload.file, save=False)
     submission.save()
     return submission
 

@@ -432,12 +432,12 @@ def preferences(request: HttpRequest, access: Access) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         changed = portal_preferences_change(access=access, data=form.cleaned_data)
         if "language" in changed:
-            _state_set(request, access, language=debtor.language)
-            translation.activate(debtor.language)
-        return _confirm(
-            request, access, title=_("Your details are saved"),
-            text=_("We will use them from our next message on.") if changed else _("Nothing needed to change."),
-        )  # fmt: skip
+            _state_set(request, access, language=debtor.language)  # the pages follow the new language
+        with translation.override(debtor.language if "language" in changed else translation.get_language()):
+            return _confirm(
+                request, access, title=_("Your details are saved"),
+                text=_("We will use them from our next message on.") if changed else _("Nothing needed to change."),
+            )  # fmt: skip
     return _page(request, access, "portal/preferences.html", {"form": form})
 
 
