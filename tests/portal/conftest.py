@@ -79,7 +79,7 @@ def world(creditor, other_creditor) -> World:
 def link(debtor: Debtor, *, issued_at: datetime | None = None, message_id: int | None = None) -> str:
     """The path of a portal link, as a message carries it."""
     url = portal_url(debtor_id=debtor.pk, message_id=message_id, issued_at=issued_at)
-    return url.split("127.0.0.1:8000", 1)[1]
+    return "/p/" + url.split("/p/", 1)[1]
 
 
 def verified(client, debtor: Debtor, answer: str = "50674") -> str:

@@ -130,7 +130,7 @@ def test_a_link_opens_only_its_own_debtors_items(client, creditor, world):
 def test_portal_pages_are_not_cached_indexed_or_referred(client, world):
     response = client.get(link(world.business))
     assert response["Cache-Control"] == "no-store"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "noindex" in response["X-Robots-Tag"]
 
 

@@ -76,9 +76,9 @@ def _address(request: HttpRequest) -> str:
 
 
 def _private(response: HttpResponse, language: str | None = None) -> HttpResponse:
-    """No caching, no indexing, no token in a Referer header."""
+    """No caching, no indexing, no token in a Referer header to another site."""
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"  # no-referrer would make form posts Origin: null (CSRF)
     response["X-Robots-Tag"] = "noindex, nofollow"
     if language:
         response["Content-Language"] = language
