@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "tact.dunning",
     "tact.messaging",
     "tact.ledger",
+    "tact.arrangements",
+    "tact.payments",
+    "tact.portal",
     "tact.demo",
     "tact.api",
     "tact.workbench",
@@ -185,6 +188,14 @@ TACT_IMAP_PASSWORD = os.environ.get("TACT_IMAP_PASSWORD", "")
 TACT_IMAP_FOLDER = os.environ.get("TACT_IMAP_FOLDER", "INBOX")
 TACT_IMAP_SSL = _env_bool("TACT_IMAP_SSL", True)
 TACT_INBOUND_MAX_BYTES = int(os.environ.get("TACT_INBOUND_MAX_BYTES", str(10 * 1024 * 1024)))
+
+# The debtor portal: how long a link in a message opens it, and files debtors upload, kept
+# outside the web root (served only through the portal's and the staff's own views).
+TACT_PORTAL_LINK_MAX_AGE_DAYS = int(os.environ.get("TACT_PORTAL_LINK_MAX_AGE_DAYS", "90"))
+TACT_PRIVATE_ROOT = Path(os.environ.get("TACT_PRIVATE_ROOT", VAR_DIR / "private")).resolve()
+# Online payment: "test" is the built-in provider that walks the webhook path offline.
+TACT_PAYMENT_PROVIDER = os.environ.get("TACT_PAYMENT_PROVIDER", "test")
+TACT_TEST_PROVIDER_SECRET = os.environ.get("TACT_TEST_PROVIDER_SECRET", "")  # else derived from SECRET_KEY
 
 # Celery: a broker when configured, else every task runs inline in the caller.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")

@@ -29,5 +29,7 @@ urlpatterns = [
     *auth,
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("tact.api.urls")),
+    path("p/", include("tact.portal.urls")),
+    path("payments/", include("tact.payments.urls")),
     path("", include("tact.workbench.urls")),
 ]

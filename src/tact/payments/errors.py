@@ -1,0 +1,29 @@
+"""Errors of the payments app."""
+
+from __future__ import annotations
+
+from tact.core.errors import TactError, ValidationFailed
+
+
+class SignatureInvalid(TactError):
+    """A webhook whose signature does not verify: answered 400, nothing changes."""
+
+    code = "payments_signature_invalid"
+    status = 400
+    template = "{provider}: {problem}"
+
+
+class ProviderUnknown(TactError):
+    code = "payments_provider_unknown"
+    status = 404
+    template = "no payment provider {provider!r}"
+
+
+class CheckoutInvalid(ValidationFailed):
+    code = "payments_checkout_invalid"
+    template = "{field}: {problem}"
+
+    def __init__(self, *, field: str, reason: str, problem: str) -> None:
+        super().__init__(field=field, reason=reason, problem=problem)
+        self.field = field
+        self.reason = reason
