@@ -29,6 +29,8 @@ setup-test: $(UV)
 # The demo's e-mails go to files under var/mail/ unless EMAIL_BACKEND says otherwise.
 demo: export EMAIL_BACKEND ?= django.core.mail.backends.filebased.EmailBackend
 demo: export EMAIL_FILE_PATH ?= $(CURDIR)/var/mail
+# The portal's "pay online" walks the built-in test provider: no money moves.
+demo: export TACT_PAYMENT_PROVIDER ?= test
 demo: setup
 	$(TACT) migrate --no-input -v0
 	$(TACT) collectstatic --no-input -v0

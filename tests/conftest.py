@@ -38,6 +38,8 @@ def pytest_configure(config):
     }
     # Letters, logos and uploads the tests write go to a temporary folder, not to var/.
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="tact-test-media-")
+    # Online payment in the tests is the built-in test provider (as in `make demo`).
+    settings.TACT_PAYMENT_PROVIDER = "test"
 
 
 def pytest_sessionstart(session):

@@ -193,9 +193,21 @@ TACT_INBOUND_MAX_BYTES = int(os.environ.get("TACT_INBOUND_MAX_BYTES", str(10 * 1
 # outside the web root (served only through the portal's and the staff's own views).
 TACT_PORTAL_LINK_MAX_AGE_DAYS = int(os.environ.get("TACT_PORTAL_LINK_MAX_AGE_DAYS", "90"))
 TACT_PRIVATE_ROOT = Path(os.environ.get("TACT_PRIVATE_ROOT", VAR_DIR / "private")).resolve()
-# Online payment: "test" is the built-in provider that walks the webhook path offline.
-TACT_PAYMENT_PROVIDER = os.environ.get("TACT_PAYMENT_PROVIDER", "test")
+# Online payment: empty = none (debtors pay by transfer); "test" is the built-in provider that
+# walks the webhook path offline without money (`make demo` uses it; never in production).
+TACT_PAYMENT_PROVIDER = os.environ.get("TACT_PAYMENT_PROVIDER", "")
 TACT_TEST_PROVIDER_SECRET = os.environ.get("TACT_TEST_PROVIDER_SECRET", "")  # else derived from SECRET_KEY
+
+# The cache holds the portal's rate limits (and Django's own caching): per process by default;
+# with several web processes set CACHE_URL (redis://…) so they count together.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 # Celery: a broker when configured, else every task runs inline in the caller.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")

@@ -222,3 +222,28 @@ def test_no_open_items_says_so(client, creditor, world):
                        debtor=world.business, in_legal_order=True, by=None)  # fmt: skip
     page = client.get(link(world.business)).content.decode()
     assert "Nothing is open" in page and "RE-2001" not in page
+
+
+def test_what_the_debtor_did_on_the_portal_reads_plainly_on_the_staff_timeline(client, creditor, world):
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.factories import MembershipFactory, UserFactory
+
+    path = verified(client, world.consumer)
+    client.post(
+        path + "promise/", {"promised_on": (TODAY + timedelta(days=10)).isoformat(), "amount": "500.00"}
+    )
+    client.post(
+        path + "dispute/", {"item": world.later.pk, "reason": "defective", "text": "Kaputt angekommen."}
+    )
+    manager = UserFactory(username="cm@acme.example")
+    MembershipFactory(user=manager, creditor=creditor, role="credit_manager")
+    staff = Client()
+    staff.force_login(manager)
+
+    page = staff.get(reverse("workbench:debtor", args=[world.consumer.pk])).content.decode()
+
+    assert "Opened the portal" in page and "Confirmed identity on the portal" in page
+    assert "Promised to pay (portal)" in page and "by 11 Dec 2025" in page
+    assert "Disputed an item (portal)" in page and "RE-1002: defective · Kaputt angekommen." in page

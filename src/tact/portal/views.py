@@ -286,7 +286,7 @@ def pay(request: HttpRequest, access: Access) -> HttpResponse:
     overview = portal_overview(access=access, today=today, qr_code=True)
     payable = portal_items(access=access).filter(open_amount__gt=0, currency=access.debtor.currency)
     form = PayOnlineForm(request.POST or None, items=payable, initial={"items": list(payable)})
-    online = access.config.online_payment
+    online = access.config.online_payment and bool(_provider())  # none configured: transfer only
     if request.method == "POST" and online and form.is_valid():
         try:
             started = portal_checkout_start(
@@ -307,7 +307,7 @@ def pay(request: HttpRequest, access: Access) -> HttpResponse:
 def _provider() -> str:
     from django.conf import settings
 
-    return getattr(settings, "TACT_PAYMENT_PROVIDER", "test")
+    return getattr(settings, "TACT_PAYMENT_PROVIDER", "")
 
 
 @portal_page()

@@ -86,6 +86,22 @@ ACTION_TITLES = {
     "payment_recorded": gettext_lazy("Payment recorded"),
     "call_logged": gettext_lazy("Phone call"),
     "personal_email_sent": gettext_lazy("Personal e-mail sent"),
+    # The debtor on the portal, and money paid online.
+    "portal_opened": gettext_lazy("Opened the portal"),
+    "portal_verified": gettext_lazy("Confirmed identity on the portal"),
+    "portal_verify_failed": gettext_lazy("Wrong answer to the portal's security question"),
+    "portal_locked": gettext_lazy("Portal locked after wrong answers"),
+    "portal_link_refused": gettext_lazy("An expired or revoked portal link was used"),
+    "portal_link_revoked": gettext_lazy("Portal links revoked"),
+    "portal_promise_made": gettext_lazy("Promised to pay (portal)"),
+    "portal_dispute_opened": gettext_lazy("Disputed an item (portal)"),
+    "portal_paid_claimed": gettext_lazy("Says it has paid (portal)"),
+    "portal_message_received": gettext_lazy("Wrote through the portal"),
+    "portal_preferences_changed": gettext_lazy("Changed preferences on the portal"),
+    "portal_item_downloaded": gettext_lazy("Downloaded an invoice (portal)"),
+    "portal_statement_downloaded": gettext_lazy("Downloaded the account statement (portal)"),
+    "online_payment_started": gettext_lazy("Started an online payment"),
+    "online_payment_received": gettext_lazy("Paid online"),
 }
 IMPORT_TITLES = {
     ("ledger.debtor", True): gettext_lazy("Debtor created by import"),
@@ -158,6 +174,46 @@ def _value(name: str, value: Any, currency: str) -> str:
     return str(value)
 
 
+def _portal_detail(action: str, after: dict[str, Any], currency: str) -> str:
+    """What the debtor did on the portal, in a line (portal.services writes the facts)."""
+    from .templatetags.tact_format import ldate, money
+
+    def amount() -> str:
+        return (
+            money(Decimal(str(after["amount"])), after.get("currency") or currency)
+            if after.get("amount")
+            else ""
+        )
+
+    def day(name: str) -> str:
+        return ldate(date.fromisoformat(str(after[name])[:10])) if after.get(name) else ""
+
+    if action == "portal_promise_made":
+        return _("%(amount)s by %(day)s") % {"amount": amount(), "day": day("promised_on")}
+    if action == "portal_dispute_opened":
+        parts = [f"{after.get('item', '')}: {after.get('reason', '')}", after.get("text", "")]
+        if after.get("document"):
+            parts.append(str(_("with a document")))
+        return " · ".join(p for p in parts if p)
+    if action == "portal_paid_claimed":
+        parts = [_("%(amount)s on %(day)s") % {"amount": amount(), "day": day("paid_on")},
+                 ", ".join(after.get("items") or []), after.get("note", "")]  # fmt: skip
+        if after.get("document"):
+            parts.append(str(_("with proof")))
+        return " · ".join(p for p in parts if p)
+    if action == "portal_message_received":
+        return " · ".join(p for p in (after.get("topic", ""), after.get("text", "")) if p)
+    if action == "portal_preferences_changed":
+        return ", ".join(str(f).replace("_", " ") for f in after.get("fields") or [])
+    if action in ("online_payment_started", "online_payment_received"):
+        return " · ".join(
+            p for p in (amount(), ", ".join(after.get("items") or []), after.get("provider", "")) if p
+        )
+    if action == "portal_item_downloaded":
+        return str(after.get("item", ""))
+    return ""
+
+
 def _call_detail(after: dict[str, Any], currency: str) -> str:
     """A recorded call: the outcome and what was agreed (messaging.calls writes the facts)."""
     from tact.messaging.services import CallOutcome
@@ -188,6 +244,8 @@ def _detail(event: AuditEvent, currency: str) -> str:
         return _call_detail(after, currency)
     if event.action == "personal_email_sent":
         return " · ".join(str(after.get(k, "")) for k in ("to", "subject"))
+    if event.action.startswith(("portal_", "online_payment_")):
+        return _portal_detail(event.action, after, currency)
     currency = str(after.get("currency") or before.get("currency") or currency)
     label = partial(_field_label, event.subject_type)
     parts = []
