@@ -146,6 +146,22 @@ class Merger:
         self.debtor_ids: dict[str, int] = {}  # debtors created or seen in this run
         self.debtors_updated_here: set[str] = set()
         self.changes: list[Change] = []
+        # Whether the creditor had debtors and items when the import began; see `start`.
+        self.had_debtors = True
+        self.had_items = True
+
+    def start(self) -> None:
+        """Note, inside the import's transaction, whether the ledger was empty.
+
+        A first import into an empty ledger has nothing to look up: every item and debtor
+        of the file is new (repeats within the file are caught by number as they come),
+        so the query per chunk for existing rows, a third of a first import's time at a
+        million rows, is skipped. Another session adding an item meanwhile makes the
+        insert fail on the unique number, and the whole import rolls back, as two
+        concurrent imports always did.
+        """
+        self.had_debtors = Debtor.objects.exists()
+        self.had_items = self.had_debtors and Invoice.objects.exists()
 
     # -- the stream ---------------------------------------------------------------------
 
@@ -196,12 +212,16 @@ class Merger:
                 latest[row.debtor_number] = row
         if not latest:
             return
-        existing = {
-            values[0]: values[1:]
-            for values in Debtor.objects.filter(number__in=list(latest)).values_list(
-                "number", "id", *DEBTOR_FACTS
-            )
-        }
+        existing = (
+            {
+                values[0]: values[1:]
+                for values in Debtor.objects.filter(number__in=list(latest)).values_list(
+                    "number", "id", *DEBTOR_FACTS
+                )
+            }
+            if self.had_debtors
+            else {}
+        )
         new: list[Debtor] = []
         changed: list[Debtor] = []
         known: list[tuple[int, str, ImportRow]] = []
@@ -292,12 +312,7 @@ class Merger:
     def _merge(self, rows: list[ImportRow]) -> None:
         self._merge_debtors(rows)
         # One query for the chunk's existing items, as plain tuples (no model instance per row).
-        existing = {
-            values[0]: values[1:]
-            for values in Invoice.objects.filter(number__in=[r.invoice_number for r in rows]).values_list(
-                "number", "id", "debtor_id", "open_amount", "settled_on", *INVOICE_FACTS
-            )
-        }
+        existing = self._existing_items(rows) if self.had_items else {}
         new: list[tuple] = []
         new_rows: list[ImportRow] = []
         changed: list[Invoice] = []
@@ -379,6 +394,15 @@ class Merger:
             )
         if external:
             self._record_external(external)
+
+    def _existing_items(self, rows: list[ImportRow]) -> dict[str, tuple]:
+        numbers = [r.invoice_number for r in rows]
+        return {
+            values[0]: values[1:]
+            for values in Invoice.objects.filter(number__in=numbers).values_list(
+                "number", "id", "debtor_id", "open_amount", "settled_on", *INVOICE_FACTS
+            )
+        }
 
     def _record_external(self, entries: list[tuple[Invoice, Decimal, ImportRow | None]]) -> None:
         """Payments received outside tact, as the ERP reports them: one payment per item.
@@ -562,6 +586,7 @@ def _merge_all(
     try:
         with transaction.atomic():
             _check_constraints_per_statement()
+            merger.start()
             small_tables = _small_tables()
             for n, chunk in enumerate(_chunks(rows, CHUNK)):
                 merger.feed(chunk)
