@@ -88,26 +88,28 @@ def _pg_type(field: models.Field) -> str:
 def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[int]:
     """Insert plain tuples (values in the order of ``fields``, by attname) and return their ids.
 
-    For the largest tables: no model instance per row. Fields with auto_now(_add) that are
-    not listed get the time now.
+    For the largest tables: no model instance per row. Fields that are not listed get what
+    a model instance would: the time now (auto_now/auto_now_add), their default, or NULL;
+    fields with a ``db_default`` are left to the database.
     """
     if not rows:
         return []
-    meta_fields = {f.attname: f for f in _columns(model)}
-    stamped = [
-        name
-        for name, f in meta_fields.items()
-        if (getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)) and name not in fields
-    ]
-    now = timezone.now()
     if connection.vendor != "postgresql":
         objs = [model(**dict(zip(fields, row, strict=True))) for row in rows]
         model.objects.bulk_create(objs, batch_size=BATCH)
         return [obj.pk for obj in objs]
+    meta_fields = {f.attname: f for f in _columns(model)}
+    unlisted = [f for name, f in meta_fields.items() if name not in fields and not _has_db_default(f)]
+    stamped = [f for f in unlisted if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+    # A callable default (list for a JSONField, a uuid) is called for each row, as for an instance.
+    varying = [f for f in unlisted if f not in stamped and f.has_default() and callable(f.default)]
+    fixed = [f for f in unlisted if f not in stamped and f not in varying]
+    now = timezone.now()
+    tail = (*(now for _ in stamped), *(f.get_default() for f in fixed))
     table = model._meta.db_table
-    names = [*fields, *stamped]
+    extra = [*stamped, *fixed, *varying]
+    names = [*fields, *(f.attname for f in extra)]
     columns = ", ".join(connection.ops.quote_name(meta_fields[name].column) for name in names)
-    tail = (now,) * len(stamped)
     with connection.cursor() as cursor:
         ids = _reserve_ids(cursor, table, len(rows))
         types = ["int8", *(_pg_type(meta_fields[name]) for name in names)]
@@ -115,6 +117,15 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Sequence
         with cursor.cursor.copy(sql) as copy:
             # Binary rows spare the server from parsing text: the database is the bottleneck here.
             copy.set_types(types)
-            for pk, row in zip(ids, rows, strict=True):
-                copy.write_row((pk, *row, *tail))
+            write = copy.write_row
+            if varying:
+                for pk, row in zip(ids, rows, strict=True):
+                    write((pk, *row, *tail, *(f.get_default() for f in varying)))
+            else:
+                for pk, row in zip(ids, rows, strict=True):
+                    write((pk, *row, *tail))
     return ids
+
+
+def _has_db_default(field: models.Field) -> bool:
+    return getattr(field, "db_default", models.NOT_PROVIDED) is not models.NOT_PROVIDED
