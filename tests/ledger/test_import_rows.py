@@ -10,6 +10,7 @@ from tact.audit.models import AuditEvent
 from tact.ledger.imports.services import import_rows
 from tact.ledger.models import Contact, Debtor, Invoice, Payment
 from tact.ledger.selectors import ledger_inconsistencies
+from tests.factories import DebtorFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -100,6 +101,16 @@ def test_the_same_item_twice_in_one_file_is_an_error(in_scope):
     assert report["errors"][0]["row"] == 2
     assert "appears twice" in report["errors"][0]["message"]
     assert not Invoice.objects.exists()
+
+
+def test_a_first_import_reuses_a_debtor_that_has_no_items_yet(in_scope):
+    DebtorFactory(creditor=in_scope, number="K-1", name="Müller Haustechnik GmbH", country="DE")
+
+    report = run(in_scope, [row(), row(invoice_number="RE-1002")])
+
+    assert report["created"] == {"debtors": 0, "invoices": 2}
+    assert Debtor.objects.count() == 1
+    assert Invoice.objects.filter(debtor__number="K-1").count() == 2
 
 
 def test_an_item_cannot_move_to_another_debtor(in_scope):

@@ -21,6 +21,20 @@ def _columns(model: type[models.Model]) -> list[models.Field]:
     return [f for f in model._meta.concrete_fields if not f.primary_key]
 
 
+def _reserve_ids(cursor, table: str, count: int) -> list[int]:
+    """``count`` ids from the table's sequence, safe beside other sessions drawing from it.
+
+    The sequence is looked up once: called per row, pg_get_serial_sequence (a catalog
+    lookup) cost more than the nextval itself, about 7 s for a million ids.
+    """
+    cursor.execute(
+        "WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence(%s, 'id')::regclass AS seq) "
+        "SELECT nextval(s.seq) FROM s, generate_series(1, %s)",
+        [table, count],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
 def bulk_insert(model: type[models.Model], objs: Sequence[models.Model]) -> None:
     """Insert ``objs`` and set their primary keys. Fields with auto_now(_add) get the time now."""
     if not objs:
@@ -38,10 +52,7 @@ def bulk_insert(model: type[models.Model], objs: Sequence[models.Model]) -> None
     files = {f.attname for f in fields if isinstance(f, models.FileField)}
     names = [f.attname for f in fields]
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(objs)]
-        )
-        ids = [row[0] for row in cursor.fetchall()]
+        ids = _reserve_ids(cursor, table, len(objs))
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         raw = cursor.cursor  # psycopg's own cursor, for COPY
         with raw.copy(f"COPY {connection.ops.quote_name(table)} (id, {columns}) FROM STDIN") as copy:
@@ -77,36 +88,44 @@ def _pg_type(field: models.Field) -> str:
 def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[int]:
     """Insert plain tuples (values in the order of ``fields``, by attname) and return their ids.
 
-    For the largest tables: no model instance per row. Fields with auto_now(_add) that are
-    not listed get the time now.
+    For the largest tables: no model instance per row. Fields that are not listed get what
+    a model instance would: the time now (auto_now/auto_now_add), their default, or NULL;
+    fields with a ``db_default`` are left to the database.
     """
     if not rows:
         return []
-    meta_fields = {f.attname: f for f in _columns(model)}
-    stamped = [
-        name
-        for name, f in meta_fields.items()
-        if (getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)) and name not in fields
-    ]
-    now = timezone.now()
     if connection.vendor != "postgresql":
         objs = [model(**dict(zip(fields, row, strict=True))) for row in rows]
         model.objects.bulk_create(objs, batch_size=BATCH)
         return [obj.pk for obj in objs]
+    meta_fields = {f.attname: f for f in _columns(model)}
+    unlisted = [f for name, f in meta_fields.items() if name not in fields and not _has_db_default(f)]
+    stamped = [f for f in unlisted if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+    # A callable default (list for a JSONField, a uuid) is called for each row, as for an instance.
+    varying = [f for f in unlisted if f not in stamped and f.has_default() and callable(f.default)]
+    fixed = [f for f in unlisted if f not in stamped and f not in varying]
+    now = timezone.now()
+    tail = (*(now for _ in stamped), *(f.get_default() for f in fixed))
     table = model._meta.db_table
-    names = [*fields, *stamped]
+    extra = [*stamped, *fixed, *varying]
+    names = [*fields, *(f.attname for f in extra)]
     columns = ", ".join(connection.ops.quote_name(meta_fields[name].column) for name in names)
-    tail = (now,) * len(stamped)
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(rows)]
-        )
-        ids = [row[0] for row in cursor.fetchall()]
+        ids = _reserve_ids(cursor, table, len(rows))
         types = ["int8", *(_pg_type(meta_fields[name]) for name in names)]
         sql = f"COPY {connection.ops.quote_name(table)} (id, {columns}) FROM STDIN (FORMAT BINARY)"
         with cursor.cursor.copy(sql) as copy:
             # Binary rows spare the server from parsing text: the database is the bottleneck here.
             copy.set_types(types)
-            for pk, row in zip(ids, rows, strict=True):
-                copy.write_row((pk, *row, *tail))
+            write = copy.write_row
+            if varying:
+                for pk, row in zip(ids, rows, strict=True):
+                    write((pk, *row, *tail, *(f.get_default() for f in varying)))
+            else:
+                for pk, row in zip(ids, rows, strict=True):
+                    write((pk, *row, *tail))
     return ids
+
+
+def _has_db_default(field: models.Field) -> bool:
+    return getattr(field, "db_default", models.NOT_PROVIDED) is not models.NOT_PROVIDED

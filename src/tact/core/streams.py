@@ -35,6 +35,8 @@ def prefetch(items: Iterable[T], *, depth: int = 20_000) -> Iterator[T]:
                 buffer.put(batch)
             buffer.put(_DONE)
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer, who raises it
+            if batch:
+                buffer.put(batch)  # the items read before the error come first
             buffer.put(exc)
 
     thread = threading.Thread(target=produce, name="prefetch", daemon=True)

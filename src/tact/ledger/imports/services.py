@@ -24,6 +24,7 @@ from django.utils.text import get_valid_filename
 from tact.audit.services import audit_record
 from tact.core import clock
 from tact.core.errors import TactError
+from tact.core.streams import prefetch
 from tact.ledger.errors import InvalidLedgerField
 from tact.ledger.models import ColumnMapping, ImportRun, ImportStatus, PaymentSource
 from tact.ledger.services import normalize_phone
@@ -123,7 +124,9 @@ def import_file(
 
     merge_rows(
         creditor=creditor,
-        rows=parsed.rows(),
+        # The next rows are parsed in a thread while the database writes the current chunk
+        # (psycopg releases the GIL while it waits); the parser never touches the database.
+        rows=prefetch(parsed.rows()),
         actor=actor,
         today=today,
         source=PaymentSource.IMPORT,
