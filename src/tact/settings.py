@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "tact.dunning",
     "tact.messaging",
     "tact.ledger",
+    "tact.banking",
     "tact.demo",
     "tact.api",
     "tact.workbench",
