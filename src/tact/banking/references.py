@@ -64,9 +64,14 @@ def references_find(text: str) -> list[FoundReference]:
     found: dict[str, FoundReference] = {}
     text = text or ""
     for match in _RF.finditer(text):
-        ref = _rf(match.group(0))
-        if ref is not None:
-            found.setdefault(ref.compact, ref)
+        # The pattern runs on into the next word ("RF40 0000 0010 01 danke"): the longest
+        # valid prefix is the reference.
+        compact = "".join(match.group(0).split()).upper()
+        for end in range(len(compact), 4, -1):
+            ref = _rf(compact[:end])
+            if ref is not None:
+                found.setdefault(ref.compact, ref)
+                break
     for match in _OGM.finditer(text):
         ref = _ogm("".join(g for g in match.groups() if g))
         if ref is not None:
