@@ -168,3 +168,15 @@ def test_a_second_line_for_the_same_invoice_does_not_take_it_again(portfolio):
 
     assert first.rule == "invoice_number"
     assert second.rule == "none"
+
+
+def test_subset_search_finds_the_smallest_set_of_up_to_four_items():
+    from tact.banking.matching import subset_summing
+
+    values = [D("10.00"), D("20.00"), D("35.50"), D("7.25"), D("100.00")]
+
+    assert subset_summing(values, D("30.00"), max_size=4) == (0, 1)
+    assert subset_summing(values, D("65.50"), max_size=4) == (0, 1, 2)
+    assert subset_summing(values, D("72.75"), max_size=4) == (0, 1, 2, 3)
+    assert subset_summing(values, D("72.75"), max_size=3) is None
+    assert subset_summing(values, D("1.00"), max_size=4) is None

@@ -25,7 +25,6 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import combinations
 
 from rapidfuzz import fuzz
 
@@ -90,6 +89,29 @@ def text_keys(text: str) -> list[str]:
             if key:
                 keys.setdefault(key, None)
     return list(keys)
+
+
+def subset_summing(values: list[Decimal], target: Decimal, *, max_size: int) -> tuple[int, ...] | None:
+    """Indexes of 2 to ``max_size`` (at most 4) of ``values`` that sum to ``target``: the
+    smallest such set, the earliest items first. Pair sums are hashed, so the search is
+    quadratic in the number of values, not of the order of their combinations."""
+    pairs: dict[Decimal, list[tuple[int, int]]] = defaultdict(list)
+    for a in range(len(values)):
+        for b in range(a + 1, len(values)):
+            pairs[values[a] + values[b]].append((a, b))
+    if max_size >= 2 and pairs.get(target):
+        return pairs[target][0]
+    if max_size >= 3:
+        for c in range(len(values)):
+            for a, b in pairs.get(target - values[c], ()):
+                if c not in (a, b):
+                    return tuple(sorted((a, b, c)))
+    if max_size >= 4:
+        for a, b in (p for group in list(pairs.values()) for p in group):
+            for c, d in pairs.get(target - values[a] - values[b], ()):
+                if len({a, b, c, d}) == 4:
+                    return tuple(sorted((a, b, c, d)))
+    return None
 
 
 @dataclass
@@ -296,14 +318,18 @@ class Matcher:
             return None
         debtor_id, how = known
         items = self.open_items(debtor_id)[: conf.COMBINATION_MAX_ITEMS]
-        for size in range(2, min(conf.COMBINATION_MAX_SIZE, len(items)) + 1):
-            for combo in combinations(items, size):
-                if sum((self.open_of(i) for i in combo), ZERO) == line.amount:
-                    facts = {"by": how, "invoices": [i.number for i in combo],
-                             **self._amount_facts(debtor_id, line.amount)}  # fmt: skip
-                    return Match("combination", 85 if how == "iban" else 70, debtor_id, [i.id for i in combo],
-                                 facts)  # fmt: skip
-        return None
+        combo = subset_summing(
+            [self.open_of(i) for i in items], line.amount, max_size=conf.COMBINATION_MAX_SIZE
+        )
+        if combo is None:
+            return None
+        chosen = [items[k] for k in combo]
+        facts = {
+            "by": how,
+            "invoices": [i.number for i in chosen],
+            **self._amount_facts(debtor_id, line.amount),
+        }
+        return Match("combination", 85 if how == "iban" else 70, debtor_id, [i.id for i in chosen], facts)
 
     def _oldest(self, line: Line, tried: list[str]) -> Match | None:
         known = self._known_debtor(line)

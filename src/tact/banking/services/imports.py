@@ -210,32 +210,29 @@ def _store(
             created_by=actor,
             actor_label=by if isinstance(by, str) else "",
         )
-        created = BankTransaction.objects.bulk_create(
-            [
-                BankTransaction(
-                    creditor=creditor,
-                    statement=record,
-                    fingerprint=fingerprint,
-                    booked_on=line.booked_on,
-                    value_on=line.value_on,
-                    amount=line.amount,
-                    currency=line.currency or creditor.currency,
-                    counterparty_name=line.counterparty_name,
-                    counterparty_iban=line.counterparty_iban,
-                    counterparty_bic=line.counterparty_bic,
-                    remittance=line.remittance,
-                    structured_reference=line.structured_reference,
-                    end_to_end_id=line.end_to_end_id,
-                    mandate_id=line.mandate_id,
-                    bank_reference=line.bank_reference,
-                    bank_code=line.bank_code,
-                    is_return=line.is_return,
-                    return_reason=line.return_reason,
-                )
-                for fingerprint, line in new
-            ],
-            batch_size=1000,
-        )
+        created = [
+            BankTransaction(
+                creditor=creditor,
+                statement=record,
+                fingerprint=fingerprint,
+                booked_on=line.booked_on,
+                value_on=line.value_on,
+                amount=line.amount,
+                currency=line.currency or creditor.currency,
+                counterparty_name=line.counterparty_name,
+                counterparty_iban=line.counterparty_iban,
+                counterparty_bic=line.counterparty_bic,
+                remittance=line.remittance,
+                structured_reference=line.structured_reference,
+                end_to_end_id=line.end_to_end_id,
+                mandate_id=line.mandate_id,
+                bank_reference=line.bank_reference,
+                bank_code=line.bank_code,
+                is_return=line.is_return,
+                return_reason=line.return_reason,
+            )
+            for fingerprint, line in new
+        ]
         stored.extend(created)
         summary.statements += 1
         summary.transactions += len(created)
@@ -267,7 +264,8 @@ def lines_match(
     """Match bank lines, book the sure ones, suggest the others. Returns (matched, suggested, unmatched).
 
     Set-based: the open items are read once, the decisions made in memory, payments recorded
-    and allocated in bulk; returned payments (few) are reversed one by one.
+    and allocated in bulk; returned payments (few) are reversed one by one. New lines (the
+    import's) are inserted here, with their outcome; lines already stored are updated.
     """
     threshold = conf.auto_apply_confidence() if auto_confidence is None else auto_confidence
     credits = [t for t in lines if t.amount > 0]
@@ -279,15 +277,16 @@ def lines_match(
     unsure = [(t, m) for t, m in decisions if m.debtor_id is not None and m.confidence < threshold]
     none = [(t, m) for t, m in decisions if m.debtor_id is None]
     _book(creditor=creditor, sure=sure, by=by)
-    _suggest(creditor=creditor, unsure=unsure)
+    for line, match in unsure:
+        line.status, line.debtor_id, line.rule = LineStatus.SUGGESTED, match.debtor_id, match.rule
+        line.confidence, line.facts = match.confidence, match.facts
     returned = _returns_book(creditor=creditor, lines=returns, by=by)
     for line in outgoing:
         line.status, line.rule, line.facts = LineStatus.IGNORED, "none", {"why": "outgoing"}
     for line, match in none:
         line.status, line.rule, line.facts = LineStatus.UNMATCHED, "none", match.facts
-    BankTransaction.objects.bulk_update(
-        [t for t, _ in none] + outgoing, ["status", "rule", "facts"], batch_size=1000
-    )
+    _persist(lines)
+    Suggestion.objects.bulk_create(_suggestions(creditor=creditor, unsure=unsure), batch_size=1000)
     matched = len(sure) + returned
     return matched, len(unsure), len(lines) - matched - len(unsure)
 
@@ -340,11 +339,6 @@ def _book(*, creditor: Creditor, sure: Sequence[tuple[BankTransaction, Match]], 
             if match.rule in LEARN_FROM and match.confidence >= LEARN_CONFIDENCE and line.counterparty_iban:
                 learned.append(PayerAccount(creditor=creditor, debtor_id=match.debtor_id,
                                             iban=line.counterparty_iban, name=line.counterparty_name[:140]))  # fmt: skip
-    BankTransaction.objects.bulk_update(
-        [t for t, _ in sure],
-        ["status", "payment", "debtor", "rule", "confidence", "facts", "matched_at"],
-        batch_size=1000,
-    )
     PayerAccount.objects.bulk_create(learned, ignore_conflicts=True, batch_size=1000)
     hooks.notify(hooks.ITEMS_PAID, creditor_id=creditor.pk, item_ids=paid)
 
@@ -363,31 +357,34 @@ def _draft(line: BankTransaction, debtor: Debtor) -> PaymentDraft:
     )
 
 
-def _suggest(*, creditor: Creditor, unsure: Sequence[tuple[BankTransaction, Match]]) -> None:
-    if not unsure:
-        return
+MATCH_FIELDS = ["status", "payment", "debtor", "rule", "confidence", "facts", "matched_at"]
+
+
+def _persist(lines: Sequence[BankTransaction]) -> None:
+    """Write the lines with what matching decided: new lines in one bulk insert (the import's
+    path: no update of 100,000 rows), lines matched again by an update."""
+    again = [t for t in lines if t.pk is not None]
+    BankTransaction.objects.bulk_create([t for t in lines if t.pk is None], batch_size=2000)
+    if again:
+        BankTransaction.objects.bulk_update(again, MATCH_FIELDS, batch_size=500)
+
+
+def _suggestions(*, creditor: Creditor, unsure: Sequence[tuple[BankTransaction, Match]]) -> list[Suggestion]:
     numbers = dict(
         Invoice.objects.filter(pk__in={i for _, m in unsure for i in m.named}).values_list("pk", "number")
     )
-    suggestions = []
-    for line, match in unsure:
-        line.status, line.debtor_id, line.rule = LineStatus.SUGGESTED, match.debtor_id, match.rule
-        line.confidence, line.facts = match.confidence, match.facts
-        suggestions.append(
-            Suggestion(
-                creditor=creditor,
-                transaction=line,
-                debtor_id=match.debtor_id,
-                rule=match.rule,
-                confidence=match.confidence,
-                allocations=[{"invoice": i, "number": numbers.get(i, "")} for i in match.named],
-                facts=match.facts,
-            )
+    return [
+        Suggestion(
+            creditor=creditor,
+            transaction=line,
+            debtor_id=match.debtor_id,
+            rule=match.rule,
+            confidence=match.confidence,
+            allocations=[{"invoice": i, "number": numbers.get(i, "")} for i in match.named],
+            facts=match.facts,
         )
-    Suggestion.objects.bulk_create(suggestions, batch_size=1000)
-    BankTransaction.objects.bulk_update(
-        [t for t, _ in unsure], ["status", "debtor", "rule", "confidence", "facts"], batch_size=1000
-    )
+        for line, match in unsure
+    ]
 
 
 def _returns_book(*, creditor: Creditor, lines: Sequence[BankTransaction], by: Any) -> int:
@@ -431,7 +428,6 @@ def _returns_book(*, creditor: Creditor, lines: Sequence[BankTransaction], by: A
         line.rule, line.confidence, line.matched_at = "return", 95, timezone.now()
         line.facts = {"reason": line.return_reason, "found_by": how, "payment": payment.pk, "reopened": reopened,
                       "amount": str(amount)}  # fmt: skip
-        line.save(update_fields=["status", "payment", "debtor", "rule", "confidence", "facts", "matched_at"])
         hooks.notify(hooks.ITEMS_REOPENED, creditor_id=creditor.pk,
                      item_ids=reversal.allocations.values_list("invoice_id", flat=True))  # fmt: skip
         booked += 1
