@@ -163,3 +163,17 @@ def test_other_creditors_data_is_untouched(ledger, other_creditor, capsys):
     with scope(creditor=other_creditor):
         assert BankTransaction.objects.count() == 0
         assert Invoice.objects.filter(open_amount=0).count() == 0
+
+
+def test_a_return_whose_payment_tact_cannot_find_stays_unmatched_with_why(in_scope, other_creditor):
+    data = (SAMPLES / "camt053_v02.xml").read_bytes()
+
+    summary = statement_import(creditor=in_scope, data=data, filename="camt053_v02.xml", by=None)
+
+    assert summary.unmatched == 4  # an empty ledger: nothing to match, nothing to reverse
+    line = BankTransaction.objects.get(is_return=True)
+    assert (line.status, line.rule, line.facts["why"]) == (
+        LineStatus.UNMATCHED,
+        "return",
+        "return_payment_not_found",
+    )

@@ -409,7 +409,6 @@ def _returns_book(*, creditor: Creditor, lines: Sequence[BankTransaction], by: A
                 "reason": line.return_reason,
                 "amount": str(amount),
             }
-            line.save(update_fields=["status", "rule", "facts"])
             continue
         reversal = payment_reverse(
             payment=payment,
