@@ -10,6 +10,7 @@ from tact.banking.errors import InvalidSplit, SuggestionNotOpen
 from tact.banking.models import BankTransaction, LineStatus, PayerAccount, Suggestion, SuggestionStatus
 from tact.banking.selectors import debtor_credit
 from tact.banking.services import (
+    csv_mapping_save,
     statement_import,
     suggestion_accept,
     suggestion_reject,
@@ -92,11 +93,21 @@ def test_a_split_to_another_debtors_item_is_refused(imported):
         transaction_book(line=line, debtor=imported.kiosk, parts=[(imported.re42, Decimal("10.00"))], by=None)
 
 
-def test_bulk_accept_is_all_or_nothing(imported):
-    suggestion = Suggestion.objects.get()
-    suggestion_reject(suggestion=suggestion, by=None)
+def test_bulk_accept_is_all_or_nothing(ledger):
+    creditor = ledger.kiosk.creditor
+    mapping = csv_mapping_save(creditor=creditor, name="Sparkasse", columns={"booked_on": "Datum",
+                               "amount": "Betrag in EUR", "counterparty_name": "Name Gegenseite", "remittance": "Text"},
+                               options={"decimal": "."}, is_default=False, by=None)  # fmt: skip
+    statement_import(creditor=creditor, data=(SAMPLES / "bank_export_custom.csv").read_bytes(),
+                     filename="export.csv", by=None, mapping=mapping)  # fmt: skip
+    statement_import(creditor=creditor, data=(SAMPLES / "camt053_v02.xml").read_bytes(),
+                     filename="camt053_v02.xml", by=None)  # fmt: skip
+    by_name, kiosk = Suggestion.objects.order_by("pk")
+    suggestion_reject(suggestion=by_name, by=None)
 
     with pytest.raises(SuggestionNotOpen):
-        suggestions_accept(suggestions=[suggestion], by=None)
+        suggestions_accept(suggestions=[kiosk, by_name], by=None)
 
-    assert BankTransaction.objects.filter(status=LineStatus.MATCHED).count() == 3
+    kiosk.refresh_from_db()
+    assert kiosk.status == SuggestionStatus.OPEN
+    assert Invoice.objects.get(number="RE-815").open_amount == Decimal("300.00")
