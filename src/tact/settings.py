@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "tact.messaging",
     "tact.ledger",
     "tact.arrangements",
+    "tact.banking",
     "tact.payments",
     "tact.portal",
     "tact.demo",

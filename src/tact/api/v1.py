@@ -8,7 +8,7 @@ from ninja import NinjaAPI
 
 from . import problems
 from .auth import TokenAuth, tenant_view
-from .endpoints import contacts, debtors, dunning, inbound, invoices, law, payments
+from .endpoints import banking, contacts, debtors, dunning, inbound, invoices, law, payments
 
 DESCRIPTION = """\
 The receivables ledger of one creditor: debtors, contacts, invoices and credit notes, payments;
@@ -77,3 +77,4 @@ api.add_router("/holds", dunning.holds_router)
 api.add_router("/cycle", dunning.cycle_router)
 api.add_router("/law", law.router)
 api.add_router("/inbound", inbound.router)
+api.add_router("/bank", banking.router)

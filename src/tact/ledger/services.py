@@ -16,7 +16,7 @@ from django.db.models import F
 from stdnum import vatin
 from stdnum.exceptions import ValidationError as StdnumError
 
-from tact.audit.services import audit_record
+from tact.audit.services import Change, audit_bulk, audit_record
 from tact.core.money import quantize
 from tact.tenancy.models import COUNTRIES, LANGUAGES, Creditor
 
@@ -619,3 +619,175 @@ def payment_record(
         facts={"order": rule} if rule else None,
     )
     return payment
+
+
+@dataclass(frozen=True)
+class PaymentDraft:
+    """A payment to record in bulk (``payments_record_bulk``): a bank line matched to a debtor."""
+
+    debtor: Debtor
+    amount: Decimal
+    currency: str
+    value_on: date
+    method: str = PaymentMethod.TRANSFER
+    reference: str = ""
+    payer_name: str = ""
+    payer_iban: str = ""
+    external_id: str = ""
+
+
+@transaction.atomic
+def payments_record_bulk(
+    *, creditor: Creditor, drafts: Sequence[PaymentDraft], source: str, by: Any
+) -> list[Payment]:
+    """Record many payments received at once (a bank statement's matched lines), without
+    allocating them: ``payments_allocate`` applies them in the legal order afterwards.
+
+    A draft whose ``external_id`` is recorded already (same source) is not recorded again;
+    the existing payment is returned in its place. One audit event per new payment.
+    Raises InvalidLedgerField for a zero amount.
+    """
+    _choice(source, PaymentSource.choices, "source")
+    for index, draft in enumerate(drafts):
+        if draft.amount == 0:
+            raise InvalidLedgerField(field=f"payments.{index}.amount", problem="a payment cannot be zero.")
+    keys = [d.external_id for d in drafts if d.external_id]
+    existing: dict[str, Payment] = {}
+    for start in range(0, len(keys), 1000):
+        for payment in Payment.objects.filter(source=source, external_id__in=keys[start : start + 1000]):
+            existing[payment.external_id] = payment
+    new = [
+        Payment(
+            creditor=creditor,
+            debtor=d.debtor,
+            amount=d.amount,
+            currency=d.currency,
+            value_on=d.value_on,
+            method=d.method,
+            reference=d.reference[:140],
+            payer_name=d.payer_name[:140],
+            payer_iban=d.payer_iban[:34],
+            source=source,
+            external_id=d.external_id,
+            created_by=by if getattr(by, "pk", None) else None,
+        )
+        for d in drafts
+        if not d.external_id or d.external_id not in existing
+    ]
+    created = Payment.objects.bulk_create(new, batch_size=1000)
+    if created and created[0].pk is None:  # backends without RETURNING (none we support today)
+        raise RuntimeError("bulk_create returned no primary keys")
+    audit_bulk(
+        creditor=creditor,
+        actor=by,
+        action="payment_recorded",
+        changes=[
+            Change(
+                "ledger.payment",
+                str(p.pk),
+                None,
+                {"amount": p.amount, "currency": p.currency, "value_on": p.value_on, "debtor": p.debtor_id},
+            )
+            for p in created
+        ],
+    )
+    fresh = iter(created)
+    return [
+        existing[d.external_id] if d.external_id and d.external_id in existing else next(fresh)
+        for d in drafts
+    ]
+
+
+@transaction.atomic
+def payment_reverse(
+    *,
+    payment: Payment,
+    amount: Decimal,
+    value_on: date,
+    reason: str,
+    first: Sequence[Invoice] = (),
+    source: str = PaymentSource.BANK,
+    external_id: str = "",
+    reference: str = "",
+    by: Any,
+) -> Payment:
+    """Money received comes back (a returned direct debit, a chargeback): record it as a
+    negative payment whose negative allocations reopen the items the payment had settled.
+
+    ``amount`` (positive) is what went back; at most the payment's amount. The items in
+    ``first`` are reopened first, then the payment's other items, newest allocation first;
+    what the allocations do not cover (a payment that was partly a credit) is taken off the
+    credit. ``reason`` is a stable code (an ISO return reason such as ``MD06``, or
+    ``chargeback``) kept in the audit event.
+    Example: 89.25 EUR returned of a payment that settled RE-17 (89.25) → RE-17 open 89.25 again.
+    Raises InvalidLedgerField when the amount is not positive or more than the payment.
+    """
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    if amount <= 0:
+        raise InvalidLedgerField(field="amount", problem=f"a returned amount is positive, not {amount}.")
+    if amount > payment.amount:
+        raise InvalidLedgerField(
+            field="amount",
+            problem=f"{amount} {payment.currency} is more than the payment of {payment.amount} {payment.currency}.",
+        )
+    if external_id:
+        existing = Payment.objects.filter(source=source, external_id=external_id).first()
+        if existing is not None:
+            return existing
+    net: dict[int, Decimal] = {}
+    last: dict[int, int] = {}
+    for allocation in Allocation.objects.filter(payment=payment).order_by("pk"):
+        net[allocation.invoice_id] = net.get(allocation.invoice_id, ZERO) + allocation.amount
+        last[allocation.invoice_id] = allocation.pk
+    # Reversals of this payment recorded earlier already reopened part of it.
+    for allocation in Allocation.objects.filter(
+        payment__debtor_id=payment.debtor_id, payment__reference=f"reversal:{payment.pk}"
+    ):
+        if allocation.invoice_id in net:
+            net[allocation.invoice_id] += allocation.amount
+    preferred = [i.pk for i in first]
+    order = sorted(
+        (pk for pk, value in net.items() if value > 0),
+        key=lambda pk: (pk not in preferred, preferred.index(pk) if pk in preferred else 0, -last[pk]),
+    )
+    invoices = {
+        inv.pk: inv for inv in Invoice.objects.select_for_update().filter(pk__in=order).order_by("pk")
+    }
+    left = amount
+    pairs: list[tuple[Invoice, Decimal]] = []
+    for pk in order:
+        if left <= 0:
+            break
+        part = min(net[pk], left, invoices[pk].gross_amount - invoices[pk].open_amount)
+        if part > 0:
+            pairs.append((invoices[pk], -part))
+            left -= part
+    reversal = Payment.objects.create(
+        creditor=payment.creditor,
+        debtor=payment.debtor,
+        amount=-amount,
+        currency=payment.currency,
+        value_on=value_on,
+        method=payment.method,
+        reference=f"reversal:{payment.pk}",
+        payer_name=payment.payer_name,
+        payer_iban=payment.payer_iban,
+        source=source,
+        external_id=external_id,
+        created_by=by if getattr(by, "pk", None) else None,
+    )
+    _allocate(payment=reversal, pairs=pairs, today=value_on)
+    audit_record(
+        creditor=payment.creditor,
+        actor=by,
+        action="payment_reversed",
+        subject=reversal,
+        after={
+            "amount": -amount,
+            "currency": payment.currency,
+            "value_on": value_on,
+            "reopened": {inv.number: -part for inv, part in pairs},
+        },
+        facts={"reason": reason, "payment": payment.pk, "reference": reference, "from_credit": left},
+    )
+    return reversal

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import banking_views as banking
 from . import dunning_views as dunning
 from . import law_views, policy_views, views
 from . import messaging_views as messaging
@@ -95,4 +96,11 @@ urlpatterns = [
     path("messages/", messaging.outbox, name="outbox"),
     path("messages/<int:message_id>/", messaging.message_detail, name="message"),
     path("messages/<int:message_id>/letter.pdf", messaging.message_letter, name="message_letter"),
+    # banking: statement upload and reconciliation
+    path("bank/", banking.bank_upload, name="bank_upload"),
+    path("bank/reconcile/", banking.bank_reconcile, name="bank_reconcile"),
+    path("bank/lines/<int:line_id>/", banking.bank_line, name="bank_line"),
+    path("bank/suggestions/accept/", banking.bank_suggestions_accept, name="bank_suggestions_accept"),
+    path("bank/suggestions/<int:suggestion_id>/accept/", banking.bank_suggestion_accept, name="bank_accept"),
+    path("bank/suggestions/<int:suggestion_id>/reject/", banking.bank_suggestion_reject, name="bank_reject"),
 ]

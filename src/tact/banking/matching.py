@@ -1,0 +1,343 @@
+"""Matching money received to debtors and open items, with a confidence and the facts why.
+
+The rules are tried in this order; the first that finds something decides (``RULES``):
+
+1. ``reference`` — a structured reference (RF, Belgian OGM/VCS) names the debtor.
+2. ``invoice_number`` — invoice numbers in the remittance text, tolerant of spaces,
+   separators, prefixes (``RE``, ``Rechnung``, ``Factuur``, ``INV``) and leading zeros.
+3. ``amount_iban`` / ``amount_name`` — the amount equals an open item (or the debtor's
+   open total) of the debtor whose payer IBAN tact learned, or whose name is like the
+   payer's name (rapidfuzz).
+4. ``combination`` — a set of the known debtor's open items sums to the amount (at most
+   ``COMBINATION_MAX_SIZE`` of its ``COMBINATION_MAX_ITEMS`` oldest items).
+5. ``oldest`` — the known debtor pays part of (or more than) what is open: the money goes
+   to the oldest items in the legal order, an excess stays as a credit.
+
+Everything here works in memory on a ``Portfolio`` read once per batch: no query per line.
+Lines of one batch that name the same item do not both get it: what a sure match takes is
+claimed, and the next line sees the rest.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from rapidfuzz import fuzz
+
+from . import conf
+from .references import reference_parse, references_find
+from .selectors import Item, Portfolio
+
+ZERO = Decimal("0")
+RULES = ("reference", "invoice_number", "amount_iban", "amount_name", "combination", "oldest")
+NAME_SCORE_MIN = 85
+LEGAL_FORMS = {
+    "gmbh", "mbh", "ag", "kg", "ohg", "ug", "ek", "eg", "ev", "co", "und", "haftungsbeschraenkt", "bv", "nv",
+    "vof", "cv", "bvba", "bvbbvba", "sprl", "srl", "sa", "sas", "the", "ltd", "inc", "llc", "gesmbh", "og",
+}  # fmt: skip
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"})
+_TOKENS = re.compile(r"[0-9A-Z]+")
+_WINDOW = 4
+
+
+def name_normal(name: str) -> str:
+    """A name for comparing: ascii, lower case, without punctuation and legal forms."""
+    text = unicodedata.normalize("NFKD", (name or "").translate(_UMLAUTS))
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = re.sub(r"\b(\w)\.(?=\w\.)", r"\1", text)  # b.v. -> bv., e.k. -> ek.
+    words = re.findall(r"[a-z0-9]+", text)
+    return " ".join(w for w in words if w not in LEGAL_FORMS)
+
+
+def number_key(value: str) -> str:
+    """An invoice number reduced to what survives how payers write it: letters before the
+    first digit dropped (RE, INV, Rechnung), separators and leading zeros removed.
+    ``RE-2025-00042`` → ``202500042``; keys shorter than three characters are not used."""
+    compact = re.sub(r"[^0-9A-Z]", "", (value or "").upper())
+    compact = re.sub(r"^[A-Z]+", "", compact).lstrip("0")
+    return compact if len(compact) >= 3 and compact[0].isdigit() else ""
+
+
+def loose_key(value: str) -> str:
+    """The digit groups of a number without their leading zeros: ``RE-2025-00017`` and
+    ``RE 2025/0017`` both give ``2025.17``. Only numbers of two or more groups get one
+    (a single group is what ``number_key`` compares)."""
+    groups = [g.lstrip("0") or "0" for g in re.findall(r"\d+", value or "")]
+    return ".".join(groups) if len(groups) >= 2 and sum(len(g) for g in groups) >= 4 else ""
+
+
+def text_keys(text: str) -> list[str]:
+    """Candidate invoice-number keys in a remittance text: each run of up to four
+    consecutive words (so ``RE 2025 00042`` is read as one number), in order."""
+    tokens = _TOKENS.findall((text or "").upper().translate(_UMLAUTS))
+    keys: dict[str, None] = {}
+    for start in range(len(tokens)):
+        joined = ""
+        for token in tokens[start : start + _WINDOW]:
+            joined += token
+            if any(c.isdigit() for c in joined):
+                key = number_key(joined)
+                if key:
+                    keys.setdefault(key, None)
+        words = tokens[start : start + _WINDOW]
+        for end in range(2, len(words) + 1):
+            key = loose_key(" ".join(words[:end]))
+            if key:
+                keys.setdefault(key, None)
+    return list(keys)
+
+
+def subset_summing(values: list[Decimal], target: Decimal, *, max_size: int) -> tuple[int, ...] | None:
+    """Indexes of 2 to ``max_size`` (at most 4) of ``values`` that sum to ``target``: the
+    smallest such set, the earliest items first. Pair sums are hashed, so the search is
+    quadratic in the number of values, not of the order of their combinations."""
+    pairs: dict[Decimal, list[tuple[int, int]]] = defaultdict(list)
+    for a in range(len(values)):
+        for b in range(a + 1, len(values)):
+            pairs[values[a] + values[b]].append((a, b))
+    if max_size >= 2 and pairs.get(target):
+        return pairs[target][0]
+    if max_size >= 3:
+        for c in range(len(values)):
+            for a, b in pairs.get(target - values[c], ()):
+                if c not in (a, b):
+                    return tuple(sorted((a, b, c)))
+    if max_size >= 4:
+        for a, b in (p for group in list(pairs.values()) for p in group):
+            for c, d in pairs.get(target - values[a] - values[b], ()):
+                if len({a, b, c, d}) == 4:
+                    return tuple(sorted((a, b, c, d)))
+    return None
+
+
+@dataclass
+class Line:
+    """What matching needs of a bank line."""
+
+    id: int
+    amount: Decimal
+    currency: str
+    name: str
+    iban: str
+    remittance: str
+    structured_reference: str
+
+
+@dataclass
+class Match:
+    rule: str  # one of RULES, or "none"
+    confidence: int  # percent
+    debtor_id: int | None = None
+    named: list[int] = field(default_factory=list)  # item ids to apply first, in order
+    facts: dict = field(default_factory=dict)
+
+
+class Matcher:
+    """Decides for each line of a batch, in memory, against one ``Portfolio``."""
+
+    def __init__(self, portfolio: Portfolio, *, auto_confidence: int) -> None:
+        self.portfolio = portfolio
+        self.auto_confidence = auto_confidence
+        self.claimed: dict[int, Decimal] = defaultdict(lambda: ZERO)
+        self.by_key: dict[str, list[Item]] = defaultdict(list)
+        self.by_amount: dict[Decimal, list[Item]] = defaultdict(list)
+        for item in portfolio.items.values():
+            for key in {number_key(item.number), loose_key(item.number)} - {""}:
+                self.by_key[key].append(item)
+            self.by_amount[item.open_amount].append(item)
+        self._names: dict[str, list[int]] | None = None
+        self._normal: dict[int, str] = {}
+
+    # -- helpers ---------------------------------------------------------------------------
+    def open_of(self, item: Item) -> Decimal:
+        return item.open_amount - self.claimed[item.id]
+
+    def open_items(self, debtor_id: int) -> list[Item]:
+        return [i for i in self.portfolio.by_debtor.get(debtor_id, ()) if self.open_of(i) > 0]
+
+    def total(self, debtor_id: int) -> Decimal:
+        return sum((self.open_of(i) for i in self.open_items(debtor_id)), ZERO)
+
+    def debtor_label(self, debtor_id: int) -> str:
+        number, name, _ = self.portfolio.debtors.get(debtor_id, ("?", "?", ""))
+        return f"{name} ({number})"
+
+    def names(self) -> dict[str, list[int]]:
+        if self._names is None:
+            found: dict[str, list[int]] = defaultdict(list)
+            for pk, (_number, name, _cur) in self.portfolio.debtors.items():
+                normal = name_normal(name)
+                if normal:
+                    found[normal].append(pk)
+            self._names = dict(found)
+        return self._names
+
+    def claim(self, match: Match, amount: Decimal) -> None:
+        """Take what a sure match will allocate off the items, so later lines see the rest."""
+        if match.debtor_id is None or match.confidence < self.auto_confidence:
+            return
+        left = amount
+        items = self.open_items(match.debtor_id)
+        named = [self.portfolio.items[i] for i in match.named if i in self.portfolio.items]
+        for item in [*named, *[i for i in items if i.id not in set(match.named)]]:
+            if left <= 0:
+                break
+            part = min(self.open_of(item), left)
+            if part > 0:
+                self.claimed[item.id] += part
+                left -= part
+
+    # -- the rules -------------------------------------------------------------------------
+    def match(self, line: Line) -> Match:
+        if line.amount <= 0:
+            return Match("none", 0, facts={"why": "not_money_received"})
+        tried: list[str] = []
+        for rule in (self._reference, self._invoice_numbers, self._amount_iban, self._amount_name,
+                     self._combination, self._oldest):  # fmt: skip
+            found = rule(line, tried)
+            if found is not None:
+                found.facts.setdefault("amount", str(line.amount))
+                self.claim(found, line.amount)
+                return found
+        return Match("none", 0, facts={"why": "no_rule", "tried": tried})
+
+    def _amount_facts(self, debtor_id: int, amount: Decimal) -> dict:
+        total = self.total(debtor_id)
+        facts = {"debtor": self.debtor_label(debtor_id), "open_total": str(total)}
+        if amount > total:
+            facts["credit"] = str(amount - total)
+        return facts
+
+    def _reference(self, line: Line, tried: list[str]) -> Match | None:
+        refs = []
+        given = reference_parse(line.structured_reference)
+        if given is not None:
+            refs.append(given)
+        refs.extend(r for r in references_find(line.remittance) if r not in refs)
+        for ref in refs:
+            if ref.debtor_id is None or ref.debtor_id not in self.portfolio.debtors:
+                tried.append(f"reference {ref.compact}: no such debtor")
+                continue
+            total = self.total(ref.debtor_id)
+            if total <= 0:
+                tried.append(f"reference {ref.compact}: nothing open")
+                continue
+            confidence = 99 if line.amount == total else 95 if line.amount < total else 90
+            facts = {"reference": ref.compact, **self._amount_facts(ref.debtor_id, line.amount)}
+            return Match("reference", confidence, ref.debtor_id, [], facts)
+        return None
+
+    def _invoice_numbers(self, line: Line, tried: list[str]) -> Match | None:
+        found: dict[int, Item] = {}
+        for key in text_keys(line.remittance):
+            for item in self.by_key.get(key, ()):
+                if self.open_of(item) > 0:
+                    found.setdefault(item.id, item)
+        if not found:
+            return None
+        groups: dict[int, list[Item]] = defaultdict(list)
+        for item in found.values():
+            groups[item.debtor_id].append(item)
+        exact = [d for d, items in groups.items() if sum(self.open_of(i) for i in items) == line.amount]
+        if len(exact) == 1:
+            debtor_id, confidence = exact[0], 95
+        elif len(groups) == 1:
+            debtor_id = next(iter(groups))
+            confidence = 80 if line.amount < sum(self.open_of(i) for i in groups[debtor_id]) else 75
+        else:
+            debtor_id = max(groups, key=lambda d: (len(groups[d]), -d))
+            confidence = 50
+        items = sorted(groups[debtor_id], key=lambda i: (i.due_on, i.id))
+        named_total = sum((self.open_of(i) for i in items), ZERO)
+        facts = {
+            "invoices": [i.number for i in items],
+            "named_open": str(named_total),
+            **self._amount_facts(debtor_id, line.amount),
+        }
+        if len(groups) > 1:
+            facts["other_debtors"] = [self.debtor_label(d) for d in groups if d != debtor_id]
+        return Match("invoice_number", confidence, debtor_id, [i.id for i in items], facts)
+
+    def _iban_debtor(self, line: Line) -> int | None:
+        debtors = self.portfolio.payer_accounts.get(line.iban) if line.iban else None
+        return next(iter(debtors)) if debtors and len(debtors) == 1 else None
+
+    def _name_debtor(self, line: Line) -> int | None:
+        found = self.names().get(name_normal(line.name), []) if line.name else []
+        return found[0] if len(found) == 1 else None
+
+    def _amount_iban(self, line: Line, tried: list[str]) -> Match | None:
+        debtor_id = self._iban_debtor(line)
+        if debtor_id is None:
+            return None
+        same = [i for i in self.open_items(debtor_id) if self.open_of(i) == line.amount]
+        facts = {"iban": line.iban, **self._amount_facts(debtor_id, line.amount)}
+        if same:
+            facts["invoices"] = [same[0].number]
+            return Match("amount_iban", 90 if len(same) == 1 else 85, debtor_id, [same[0].id], facts)
+        if self.total(debtor_id) == line.amount:
+            return Match("amount_iban", 90, debtor_id, [], facts)
+        return None
+
+    def _amount_name(self, line: Line, tried: list[str]) -> Match | None:
+        if not line.name:
+            return None
+        payer = name_normal(line.name)
+        if not payer:
+            return None
+        best: tuple[float, Item] | None = None
+        for item in self.by_amount.get(line.amount, ()):
+            if self.open_of(item) != line.amount:
+                continue
+            if item.debtor_id not in self._normal:
+                self._normal[item.debtor_id] = name_normal(self.portfolio.debtors[item.debtor_id][1])
+            score = fuzz.token_set_ratio(payer, self._normal[item.debtor_id])
+            if score >= NAME_SCORE_MIN and (best is None or score > best[0]):
+                best = (score, item)
+        if best is None:
+            return None
+        score, item = best
+        facts = {"payer": line.name, "score": round(score), "invoices": [item.number],
+                 **self._amount_facts(item.debtor_id, line.amount)}  # fmt: skip
+        return Match("amount_name", 80 if score >= 95 else 70, item.debtor_id, [item.id], facts)
+
+    def _known_debtor(self, line: Line) -> tuple[int, str] | None:
+        debtor_id = self._iban_debtor(line)
+        if debtor_id is not None:
+            return debtor_id, "iban"
+        debtor_id = self._name_debtor(line)
+        return (debtor_id, "name") if debtor_id is not None else None
+
+    def _combination(self, line: Line, tried: list[str]) -> Match | None:
+        known = self._known_debtor(line)
+        if known is None:
+            return None
+        debtor_id, how = known
+        items = self.open_items(debtor_id)[: conf.COMBINATION_MAX_ITEMS]
+        combo = subset_summing(
+            [self.open_of(i) for i in items], line.amount, max_size=conf.COMBINATION_MAX_SIZE
+        )
+        if combo is None:
+            return None
+        chosen = [items[k] for k in combo]
+        facts = {
+            "by": how,
+            "invoices": [i.number for i in chosen],
+            **self._amount_facts(debtor_id, line.amount),
+        }
+        return Match("combination", 85 if how == "iban" else 70, debtor_id, [i.id for i in chosen], facts)
+
+    def _oldest(self, line: Line, tried: list[str]) -> Match | None:
+        known = self._known_debtor(line)
+        if known is None:
+            return None
+        debtor_id, how = known
+        if self.total(debtor_id) <= 0:
+            tried.append(f"debtor {self.debtor_label(debtor_id)}: nothing open")
+            return None
+        facts = {"by": how, **self._amount_facts(debtor_id, line.amount)}
+        return Match("oldest", 60, debtor_id, [], facts)

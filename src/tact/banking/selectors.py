@@ -1,0 +1,143 @@
+"""Reads of the banking app: what matching needs in a few queries, and the reconciliation lists."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+
+from tact.ledger.models import Allocation, Debtor, Invoice, InvoiceKind, Payment
+
+from .models import BankTransaction, LineStatus, PayerAccount, Suggestion, SuggestionStatus
+
+ZERO = Decimal("0")
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """An open item as matching sees it."""
+
+    id: int
+    number: str
+    debtor_id: int
+    kind: str
+    due_on: date
+    open_amount: Decimal
+    currency: str
+
+
+@dataclass
+class Portfolio:
+    """The creditor's open items and payer facts, read once per batch of lines."""
+
+    items: dict[int, Item]
+    by_debtor: dict[int, list[Item]]  # oldest due first
+    debtors: dict[int, tuple[str, str, str]]  # id -> (number, name, currency)
+    payer_accounts: dict[str, set[int]]  # IBAN -> debtor ids
+
+
+def portfolio_load(*, currency: str) -> Portfolio:
+    """Open invoices and charges (not credit notes) in ``currency``, their debtors' names
+    and the learned payer IBANs: three queries, whatever the size."""
+    rows = (
+        Invoice.objects.filter(open_amount__gt=0, currency=currency)
+        .exclude(kind=InvoiceKind.CREDIT_NOTE)
+        .order_by("due_on", "id")
+        .values_list("id", "number", "debtor_id", "kind", "due_on", "open_amount", "currency")
+    )
+    items: dict[int, Item] = {}
+    by_debtor: dict[int, list[Item]] = defaultdict(list)
+    for row in rows.iterator(chunk_size=5000):
+        item = Item(*row)
+        items[item.id] = item
+        by_debtor[item.debtor_id].append(item)
+    debtors = {
+        pk: (number, name, cur)
+        for pk, number, name, cur in Debtor.objects.values_list("id", "number", "name", "currency").iterator(
+            chunk_size=5000
+        )
+    }
+    accounts: dict[str, set[int]] = defaultdict(set)
+    for iban, debtor_id in PayerAccount.objects.values_list("iban", "debtor_id"):
+        accounts[iban].add(debtor_id)
+    return Portfolio(items=items, by_debtor=dict(by_debtor), debtors=debtors, payer_accounts=dict(accounts))
+
+
+def paid_items_named(*, keys: set[str], debtor_ids: set[int], since: date) -> list[Invoice]:
+    """Items paid in full or in part whose number reduces to one of ``keys`` (see
+    ``matching.number_key``): of the given debtors, else settled since ``since`` or partly paid."""
+    from .matching import loose_key, number_key
+
+    paid = Invoice.objects.filter(open_amount__lt=F("gross_amount"), kind=InvoiceKind.INVOICE)
+    if debtor_ids:
+        paid = paid.filter(debtor_id__in=debtor_ids)
+    else:
+        paid = paid.filter(Q(settled_on__gte=since) | Q(settled_on__isnull=True))
+    return [
+        inv
+        for inv in paid.only("id", "number", "debtor_id", "kind", "parent_id")
+        if {number_key(inv.number), loose_key(inv.number)} & keys
+    ]
+
+
+def payment_of_line(*, end_to_end_id: str, amount: Decimal) -> Payment | None:
+    """The payment a returned line undoes: the bank line with the same end-to-end id and the
+    opposite amount that tact booked."""
+    if not end_to_end_id:
+        return None
+    line = (
+        BankTransaction.objects.filter(end_to_end_id=end_to_end_id, amount=-amount, payment__isnull=False)
+        .select_related("payment")
+        .order_by("-booked_on", "-id")
+        .first()
+    )
+    if line is not None:
+        return line.payment
+    return (
+        Payment.objects.filter(external_id=end_to_end_id, amount=-amount).order_by("-value_on", "-id").first()
+    )
+
+
+def last_payment_of_items(*, invoice_ids: list[int], amount: Decimal) -> Payment | None:
+    """The newest positive payment allocated to these items and at least ``amount``."""
+    allocation = (
+        Allocation.objects.filter(invoice_id__in=invoice_ids, amount__gt=0, payment__amount__gte=amount)
+        .select_related("payment")
+        .order_by("-payment__value_on", "-id")
+        .first()
+    )
+    return allocation.payment if allocation else None
+
+
+def reconciliation_lines(*, status: str | None = None) -> QuerySet[BankTransaction]:
+    """Lines a person should look at (unmatched and suggested), each with its open suggestions."""
+    statuses = [status] if status else [LineStatus.UNMATCHED, LineStatus.SUGGESTED]
+    return (
+        BankTransaction.objects.filter(status__in=statuses)
+        .select_related("statement", "debtor")
+        .prefetch_related(
+            Prefetch(
+                "suggestions",
+                queryset=Suggestion.objects.filter(status=SuggestionStatus.OPEN).select_related("debtor"),
+                to_attr="open_suggestions",
+            )
+        )
+        .order_by("-booked_on", "-id")
+    )
+
+
+def reconciliation_counts() -> dict[str, int]:
+    counts = {s: 0 for s in LineStatus.values}
+    for row in BankTransaction.objects.values("status").annotate(n=Count("id")).order_by():
+        counts[row["status"]] = row["n"]
+    return counts
+
+
+def debtor_credit(*, debtor: Debtor) -> Decimal:
+    """What the debtor paid that no item took (overpayments): payments minus their allocations."""
+    paid = Payment.objects.filter(debtor=debtor).aggregate(s=Sum("amount"))["s"] or ZERO
+    allocated = Allocation.objects.filter(payment__debtor=debtor).aggregate(s=Sum("amount"))["s"] or ZERO
+    return paid - allocated

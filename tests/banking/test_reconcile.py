@@ -1,0 +1,113 @@
+"""A person's decisions on bank lines: accept, reject, split, bulk accept; what they teach."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from tact.banking.errors import InvalidSplit, SuggestionNotOpen
+from tact.banking.models import BankTransaction, LineStatus, PayerAccount, Suggestion, SuggestionStatus
+from tact.banking.selectors import debtor_credit
+from tact.banking.services import (
+    csv_mapping_save,
+    statement_import,
+    suggestion_accept,
+    suggestion_reject,
+    suggestions_accept,
+    transaction_book,
+)
+from tact.ledger.models import Invoice
+
+from .conftest import SAMPLES
+
+
+@pytest.fixture
+def imported(ledger):
+    statement_import(creditor=ledger.kiosk.creditor, data=(SAMPLES / "camt053_v02.xml").read_bytes(),
+                     filename="camt053_v02.xml", by=None)  # fmt: skip
+    return ledger
+
+
+def test_accepting_a_suggestion_books_the_line_and_learns_the_payer_iban(imported):
+    suggestion = Suggestion.objects.get()
+
+    payment = suggestion_accept(suggestion=suggestion, by=None)
+
+    assert payment.amount == Decimal("250.00")
+    assert Invoice.objects.get(number="RE-815").open_amount == Decimal("50.00")
+    line = BankTransaction.objects.get(pk=suggestion.transaction_id)
+    assert (line.status, line.payment, line.facts["accepted"]) == (LineStatus.MATCHED, payment, True)
+    assert PayerAccount.objects.filter(debtor=imported.kiosk, iban="DE12500105175407324931").exists()
+    suggestion.refresh_from_db()
+    assert suggestion.status == SuggestionStatus.ACCEPTED
+
+
+def test_a_suggestion_cannot_be_accepted_twice(imported):
+    suggestion = Suggestion.objects.get()
+    suggestion_accept(suggestion=suggestion, by=None)
+
+    with pytest.raises(SuggestionNotOpen):
+        suggestion_accept(suggestion=suggestion, by=None)
+
+    assert Invoice.objects.get(number="RE-815").open_amount == Decimal("50.00")
+
+
+def test_rejecting_the_only_suggestion_leaves_the_line_unmatched(imported):
+    suggestion = Suggestion.objects.get()
+
+    suggestion_reject(suggestion=suggestion, by=None)
+
+    line = BankTransaction.objects.get(pk=suggestion.transaction_id)
+    assert (line.status, line.debtor, line.facts["rejected"]) == (
+        LineStatus.UNMATCHED,
+        None,
+        "invoice_number",
+    )
+    assert Invoice.objects.get(number="RE-815").open_amount == Decimal("300.00")
+
+
+def test_splitting_a_line_across_items_leaves_the_rest_as_credit(imported):
+    line = BankTransaction.objects.get(status=LineStatus.SUGGESTED)
+    re815 = Invoice.objects.get(number="RE-815")
+
+    transaction_book(line=line, debtor=imported.kiosk, parts=[(re815, Decimal("200.00"))], by=None)
+
+    assert Invoice.objects.get(number="RE-815").open_amount == Decimal("100.00")
+    assert debtor_credit(debtor=imported.kiosk) == Decimal("50.00")
+    assert Suggestion.objects.get().status == SuggestionStatus.REJECTED  # superseded by the split
+
+
+def test_a_split_above_the_line_amount_is_refused(imported):
+    line = BankTransaction.objects.get(status=LineStatus.SUGGESTED)
+    re815 = Invoice.objects.get(number="RE-815")
+
+    with pytest.raises(InvalidSplit, match="more than the line's 250.00"):
+        transaction_book(line=line, debtor=imported.kiosk, parts=[(re815, Decimal("260.00"))], by=None)
+
+
+def test_a_split_to_another_debtors_item_is_refused(imported):
+    line = BankTransaction.objects.get(status=LineStatus.SUGGESTED)
+
+    with pytest.raises(InvalidSplit, match="belongs to another debtor"):
+        transaction_book(line=line, debtor=imported.kiosk, parts=[(imported.re42, Decimal("10.00"))], by=None)
+
+
+def test_bulk_accept_is_all_or_nothing(ledger):
+    creditor = ledger.kiosk.creditor
+    mapping = csv_mapping_save(creditor=creditor, name="Sparkasse", columns={"booked_on": "Datum",
+                               "amount": "Betrag in EUR", "counterparty_name": "Name Gegenseite", "remittance": "Text"},
+                               options={"decimal": "."}, is_default=False, by=None)  # fmt: skip
+    statement_import(creditor=creditor, data=(SAMPLES / "bank_export_custom.csv").read_bytes(),
+                     filename="export.csv", by=None, mapping=mapping)  # fmt: skip
+    statement_import(creditor=creditor, data=(SAMPLES / "camt053_v02.xml").read_bytes(),
+                     filename="camt053_v02.xml", by=None)  # fmt: skip
+    by_name, kiosk = Suggestion.objects.order_by("pk")
+    suggestion_reject(suggestion=by_name, by=None)
+
+    with pytest.raises(SuggestionNotOpen):
+        suggestions_accept(suggestions=[kiosk, by_name], by=None)
+
+    kiosk.refresh_from_db()
+    assert kiosk.status == SuggestionStatus.OPEN
+    assert Invoice.objects.get(number="RE-815").open_amount == Decimal("300.00")
