@@ -199,6 +199,11 @@ TACT_PRIVATE_ROOT = Path(os.environ.get("TACT_PRIVATE_ROOT", VAR_DIR / "private"
 TACT_PAYMENT_PROVIDER = os.environ.get("TACT_PAYMENT_PROVIDER", "")
 TACT_TEST_PROVIDER_SECRET = os.environ.get("TACT_TEST_PROVIDER_SECRET", "")  # else derived from SECRET_KEY
 
+# Bank statements: the largest file accepted, and the confidence (percent) from which a match
+# is booked without a person.
+TACT_BANK_MAX_BYTES = int(os.environ.get("TACT_BANK_MAX_BYTES", str(20 * 1024 * 1024)))
+TACT_BANK_AUTO_APPLY_CONFIDENCE = int(os.environ.get("TACT_BANK_AUTO_APPLY_CONFIDENCE", "90"))
+
 # The cache holds the portal's rate limits (and Django's own caching): per process by default;
 # with several web processes set CACHE_URL (redis://…) so they count together.
 CACHE_URL = os.environ.get("CACHE_URL", "")
