@@ -5,8 +5,9 @@ action each; the first ``letters`` of them by letter), made once and kept betwee
 the same size. Each run deletes the previous run's messages, then:
 
 1. queues every action (``outbox_queue``: one ``INSERT … SELECT``);
-2. renders every e-mail as the sender does — the facts (``message_context``), the template
-   (``template_render``, with its tone check) and the finished MIME message — and stores
+2. renders every e-mail as the sender does — the facts (``message_context``, read for a
+   chunk of messages at once with ``context_batch``), the template (``template_render``, with
+   its tone check; chosen once per chunk) and the finished MIME message — and stores
    subject, text, HTML and Message-ID on the rows in batches;
 3. renders every letter to PDF (WeasyPrint, one font set for the process).
 
@@ -35,7 +36,7 @@ from tact.tenancy.services import creditor_add
 
 from .channels.email import email_build, message_id_make
 from .channels.letter import letter_pdf
-from .context import message_context
+from .context import context_batch, message_context
 from .models import Message, MessageEvent
 from .outbox import outbox_queue
 from .sending import action_facts
@@ -150,16 +151,18 @@ def _render_chunk(args: tuple[int, list[int], str]) -> tuple[int, int]:
     with creditor_scope(creditor):
         rows = list(Message.objects.filter(pk__in=ids).select_related("debtor", "action"))
         items = {i.pk: i for i in Invoice.objects.filter(debtor_id__in=[m.debtor_id for m in rows])}
+        facts = context_batch(creditor=creditor, debtors=[m.debtor for m in rows])
+        picked: dict = {}
         changed = []
         for message in rows:
             action = message.action
             context = message_context(
                 creditor=creditor, debtor=message.debtor, items=[items[i["id"]] for i in action.items],
-                action_facts=action_facts(action), today=RUN_ON, qr_code=channel == "letter",
+                action_facts=action_facts(action), today=RUN_ON, qr_code=channel == "letter", batch=facts,
             )  # fmt: skip
             rendered = template_render(
                 key=message.template_key, language=message.language, tone=message.tone, channel=channel,
-                context=context,
+                context=context, picked=picked,
             )  # fmt: skip
             if channel == "email":
                 message.message_id = message_id_make()
