@@ -107,3 +107,11 @@ def test_each_finding_quotes_its_sentence():
         stage_is_handover=False,
     )
     assert [(f.rule, f.sentence) for f in findings] == [("credit_bureau", "Sonst droht die SCHUFA-Meldung.")]
+
+
+def test_a_sentence_seen_before_is_judged_again_by_its_stage_and_data():
+    sentence = "Sonst geht die Forderung an ein Inkassobüro, sagt KLAUS."
+    at_final = tone_check(text=sentence, language="de", stage_is_final=True, stage_is_handover=False,
+                          ignore_words=frozenset({"KLAUS"}))  # fmt: skip
+    assert at_final == []
+    assert rules(sentence, "de") == ["all_caps", "collection_agency"]
