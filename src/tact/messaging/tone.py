@@ -96,9 +96,38 @@ _COMPILED = {
     language: {rule: re.compile("|".join(pats), re.IGNORECASE) for rule, pats in rules.items()}
     for language, rules in PATTERNS.items()
 }
+
+
+def _any_pattern(patterns: list[str]) -> str:
+    r"""One pattern that matches where any of ``patterns`` does, faster to search: those that
+    start with ``\b`` and a word are merged letter by letter (as in a trie), so at each word
+    start the engine follows one branch instead of trying every pattern."""
+    tree: dict = {}
+    other = []
+    for pattern in patterns:
+        if not pattern.startswith(r"\b"):
+            other.append(pattern)
+            continue
+        rest = pattern[2:]
+        stem = re.match(r"[^\W\d_ ]*", rest).group(0)
+        if rest[len(stem) : len(stem) + 1] in ("?", "*", "+", "{"):
+            stem = stem[:-1]  # that letter is optional or repeated: it belongs to the rest
+        node = tree
+        for letter in stem:
+            node = node.setdefault(letter, {})
+        node.setdefault("", []).append(rest[len(stem) :])
+
+    def branch(node: dict) -> str:
+        alternatives = [re.escape(k) + branch(v) for k, v in node.items() if k]
+        alternatives += [f"(?:{tail})" for tail in node.get("", [])]
+        return "(?:" + "|".join(alternatives) + ")"
+
+    return "|".join([r"\b" + branch(tree), *other])
+
+
 # Any rule of any language: most sentences match none, and one search tells.
 _ANY = re.compile(
-    "|".join(p for rules in PATTERNS.values() for pats in rules.values() for p in pats), re.IGNORECASE
+    _any_pattern([p for rules in PATTERNS.values() for pats in rules.values() for p in pats]), re.IGNORECASE
 )
 _URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+")
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n+")
@@ -125,6 +154,9 @@ def _loud_words(sentence: str) -> tuple[str, ...]:
     one is shouting unless it came from data (see ``tone_check``'s ``ignore_words``)."""
     out = []
     for token in sentence.split():
+        # Fewer than two capitals after the first letter: no word in it can be all capitals.
+        if token[1:].islower():
+            continue
         # Identifiers (RE-2026-001, RF18…, 4000BE) carry capitals without raising a voice.
         if any(c.isdigit() for c in token):
             continue
@@ -148,7 +180,9 @@ def _sentence_check(
     Kept per sentence: the literal sentences of a template recur in every message, and a
     sentence is checked the same wherever it stands.
     """
-    plain = _URL.sub(" ", sentence)
+    plain = (
+        _URL.sub(" ", sentence) if "@" in sentence or "://" in sentence or "www." in sentence else sentence
+    )
     rules_hit: list[str] = []
     if _ANY.search(plain):
         order = [language] + [lang for lang in PATTERNS if lang != language]
