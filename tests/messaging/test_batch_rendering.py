@@ -52,3 +52,4 @@ def test_the_usual_method_counts_only_each_debtors_last_twelve_payments(portfoli
     # Of the last twelve, six by card and six by transfer: the tie goes to the latest, card.
     batch = context_batch(creditor=in_scope, debtors=[debtor, portfolio["nl"][0]])
     assert batch.methods == {debtor.pk: "card", portfolio["nl"][0].pk: "ideal"}
+    assert context_batch(creditor=in_scope, debtors=[debtor]).methods == {debtor.pk: "card"}

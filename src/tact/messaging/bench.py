@@ -22,7 +22,7 @@ import time
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db import connections, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from tact.core.bench import register
@@ -47,6 +47,10 @@ RUN_ON = date(2025, 6, 11)
 MAX_COUNT = 200_000
 CHUNK = 250
 COUNTRIES = (("DE", "de"), ("NL", "nl"), ("BE", "fr"), ("AT", "de"))
+STORE_SQL = (
+    "UPDATE messaging_message SET template_id = %s, subject = %s, body_text = %s, body_html = %s, message_id = %s"
+    " WHERE id = %s"
+)
 
 
 def _arguments(parser) -> None:
@@ -179,9 +183,13 @@ def _render_chunk(args: tuple[int, list[int], str]) -> tuple[int, int]:
             )
             changed.append(message)
             done += 1
-        Message.objects.bulk_update(
-            changed, ["template_id", "subject", "body_text", "body_html", "message_id"], batch_size=CHUNK
-        )
+        # One statement per row, sent in a pipeline: bulk_update's CASE per column costs more
+        # to build and to run than the rendering it stores.
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                STORE_SQL,
+                [(m.template_id, m.subject, m.body_text, m.body_html, m.message_id, m.pk) for m in changed],
+            )
     return done, size
 
 
