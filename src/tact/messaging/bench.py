@@ -47,6 +47,11 @@ RUN_ON = date(2025, 6, 11)
 MAX_COUNT = 200_000
 CHUNK = 250
 COUNTRIES = (("DE", "de"), ("NL", "nl"), ("BE", "fr"), ("AT", "de"))
+# Names, amounts and dates differ from debtor to debtor, as they do in a real run: a cache
+# of anything but templates would otherwise look better here than it is.
+FIRST_NAMES = ("Anna", "Jan", "Marie", "Luca", "Sophie", "Tom", "Eva")
+LAST_NAMES = ("Schmidt", "de Vries", "Dubois", "Gruber", "Peeters", "Bakker", "Weber", "Janssens", "Huber",
+              "Lambert", "Visser")  # fmt: skip
 STORE_SQL = (
     "UPDATE messaging_message SET template_id = %s, subject = %s, body_text = %s, body_html = %s, message_id = %s"
     " WHERE id = %s"
@@ -90,7 +95,7 @@ def _build(creditor: Creditor, *, count: int, letters: int) -> None:
                 Contact(
                     creditor=creditor,
                     debtor=d,
-                    name="Buchhaltung",
+                    name=f"{FIRST_NAMES[n % 7]} {chr(65 + n // 77 % 26)}. {LAST_NAMES[n // 7 % 11]}",
                     email=f"ap{d.pk}@bench.example",
                     street="Hauptstraße 1",
                     postal_code="10115",
@@ -98,7 +103,7 @@ def _build(creditor: Creditor, *, count: int, letters: int) -> None:
                     country=d.country,
                     is_preferred=True,
                 )  # fmt: skip
-                for d in debtors
+                for n, d in enumerate(debtors)
             ],
             batch_size=2000,
         )
@@ -108,11 +113,11 @@ def _build(creditor: Creditor, *, count: int, letters: int) -> None:
                     creditor=creditor,
                     debtor=d,
                     number=f"MB-{d.pk}-{k}",
-                    issued_on=RUN_ON - timedelta(days=40),
-                    due_on=RUN_ON - timedelta(days=10 + k),
+                    issued_on=RUN_ON - timedelta(days=40 + k + d.pk % 40),
+                    due_on=RUN_ON - timedelta(days=10 + k + d.pk % 40),
                     currency="EUR",
-                    gross_amount=Decimal("119.00") * (k + 1),
-                    open_amount=Decimal("119.00") * (k + 1),
+                    gross_amount=Decimal("119.00") * (k + 1) + Decimal(d.pk % 9973) / 100,
+                    open_amount=Decimal("119.00") * (k + 1) + Decimal(d.pk % 9973) / 100,
                 )  # fmt: skip
                 for d in debtors
                 for k in range(2)
