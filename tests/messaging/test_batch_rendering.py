@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from django.utils.html import urlize
+
 from tact.ledger.models import Payment
 from tact.messaging.context import context_batch, message_context
+from tact.messaging.rendering import _links
 
 from .conftest import TODAY
 
@@ -53,3 +56,16 @@ def test_the_usual_method_counts_only_each_debtors_last_twelve_payments(portfoli
     batch = context_batch(creditor=in_scope, debtors=[debtor, portfolio["nl"][0]])
     assert batch.methods == {debtor.pk: "card", portfolio["nl"][0].pk: "ideal"}
     assert context_batch(creditor=in_scope, debtors=[debtor]).methods == {debtor.pk: "card"}
+
+
+def test_only_lines_without_anything_link_like_skip_urlize():
+    lines = [
+        "Bitte zahlen Sie bis zum 21. Juni 2025.",
+        "Schreiben Sie an buchhaltung@acme.example oder rufen Sie an.",
+        "Online: https://pay.example/p/12-ab/ und www.acme.example.",
+        "Siehe acme.COM/rechnungen, (www.beispiel.de).",
+        "Kein Link: 3.14 und a:b und Nr. 4711.",
+    ]
+    for line in lines:
+        assert _links(line) == urlize(line, autoescape=False)
+    assert "<a " in _links(lines[1]) and "<a " in _links(lines[2]) and "<a " in _links(lines[3])

@@ -18,6 +18,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import phonenumbers
@@ -135,14 +136,19 @@ class Rendered:
 # --- formatting -------------------------------------------------------------------------
 
 
+# Babel takes tens of microseconds per call; a run writes the same dates (today, deadlines)
+# and many of the same amounts (fees, totals) over and over.
+@lru_cache(maxsize=8192)
 def money(amount: Decimal, currency: str, locale: str) -> str:
     return format_currency(quantize(amount, currency), currency, locale=locale)
 
 
+@lru_cache(maxsize=4096)
 def date_long(day: date | None, locale: str) -> str:
     return format_date(day, "long", locale=locale) if day else ""
 
 
+@lru_cache(maxsize=4096)
 def date_short(day: date, language: str) -> str:
     return format_date(day, SHORT_DATE[language], locale=L.locale_for(language, ""))
 
@@ -386,11 +392,20 @@ def _tidy_text(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
 
 
+# What Django's urlize turns into a link contains one of these (its own patterns, as loose):
+# a line without any comes out of it unchanged, and urlize is slow.
+_MAYBE_LINK = re.compile(r"@|://|www\.|\.(?:com|edu|gov|int|mil|net|org)", re.IGNORECASE)
+
+
+def _links(line: str) -> str:
+    return urlize(line, autoescape=False) if _MAYBE_LINK.search(line) else line
+
+
 def _paragraph_html(text: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if lines and all(line.startswith("- ") for line in lines):
-        return "<ul>" + "".join(f"<li>{urlize(line[2:], autoescape=False)}</li>" for line in lines) + "</ul>"
-    return "<p>" + "<br>\n".join(urlize(line, autoescape=False) for line in lines) + "</p>"
+        return "<ul>" + "".join(f"<li>{_links(line[2:])}</li>" for line in lines) + "</ul>"
+    return "<p>" + "<br>\n".join(_links(line) for line in lines) + "</p>"
 
 
 def _to_html(rendered: str, blocks: dict[str, str]) -> str:
