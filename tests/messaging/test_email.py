@@ -71,6 +71,23 @@ def test_the_invoice_pdfs_are_attached(portfolio, in_scope, mail_settings):
     assert message.attachments == [(f"{invoice.number}.pdf", b"%PDF-1.4 invoice", "application/pdf")]
 
 
+def test_each_multipart_has_its_own_boundary_found_nowhere_in_its_text(portfolio, in_scope, mail_settings,
+                                                                       monkeypatch):  # fmt: skip
+    invoice = portfolio["de"][1][0]
+    invoice.pdf.save("re-1.pdf", ContentFile(b"%PDF-1.4 invoice"), save=True)
+    # The inner part (text and HTML) draws first; the outer one's first draw is the inner
+    # one's boundary, which its text holds, so it draws again.
+    draws = iter([7, 7, 8])
+    monkeypatch.setattr("tact.messaging.channels.email.secrets.randbelow", lambda _n: next(draws))
+    _, rendered, message = build(portfolio, in_scope)
+    parsed = email.message_from_bytes(message.message().as_bytes(), policy=policy.default)
+    boundaries = [part.get_boundary() for part in parsed.walk() if part.is_multipart()]
+    assert boundaries == ["=" * 15 + f"{n:019d}" + "==" for n in (8, 7)]
+    assert parsed.get_body(("plain",)).get_content().rstrip("\n") == rendered.text
+    (attachment,) = parsed.iter_attachments()
+    assert attachment.get_content() == b"%PDF-1.4 invoice"
+
+
 def test_a_missing_address_is_refused(portfolio, in_scope, mail_settings):
     debtor, items = portfolio["de"]
     ctx = message_context(creditor=in_scope, debtor=debtor, items=items, action_facts={}, today=TODAY)
