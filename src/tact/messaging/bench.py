@@ -37,7 +37,7 @@ from tact.tenancy.services import creditor_add
 from .channels.email import email_build, message_id_make
 from .channels.letter import letter_pdf
 from .context import context_batch, message_context
-from .models import Message, MessageEvent
+from .models import Message, MessageEvent, SenderProfile
 from .outbox import outbox_queue
 from .sending import action_facts
 from .services import template_render
@@ -52,6 +52,15 @@ COUNTRIES = (("DE", "de"), ("NL", "nl"), ("BE", "fr"), ("AT", "de"))
 FIRST_NAMES = ("Anna", "Jan", "Marie", "Luca", "Sophie", "Tom", "Eva")
 LAST_NAMES = ("Schmidt", "de Vries", "Dubois", "Gruber", "Peeters", "Bakker", "Weber", "Janssens", "Huber",
               "Lambert", "Visser")  # fmt: skip
+PROFILE = {
+    "signature_name": "Lea Hoffmann",
+    "signature_role": {"de": "Debitorenmanagement", "en": "Credit management"},
+    "phone": "+4940123456",
+    "email": "buchhaltung@bench.example",
+    "website": "https://bench.example",
+    "registration": "Amtsgericht Hamburg HRB 123456",
+    "enterprise_number": "0123.456.749",
+}
 STORE_SQL = (
     "UPDATE messaging_message SET template_id = %s, subject = %s, body_text = %s, body_html = %s, message_id = %s"
     " WHERE id = %s"
@@ -229,6 +238,8 @@ def bench_messages(*, count: int, letters: int, workers: int = 0, progress=None)
         creditor.save(update_fields=["iban", "bic"])
     with creditor_scope(creditor):
         policy_presets_install(creditor=creditor)
+        # Signed and reachable as a real creditor is: the signature and phone are rendered too.
+        SenderProfile.objects.update_or_create(creditor=creditor, defaults=PROFILE)
         if (
             Action.objects.filter(creditor=creditor, channel="email").count() != count
             or Action.objects.filter(creditor=creditor, channel="letter").count() != letters

@@ -153,6 +153,7 @@ def date_short(day: date, language: str) -> str:
     return format_date(day, SHORT_DATE[language], locale=L.locale_for(language, ""))
 
 
+@lru_cache(maxsize=4096)  # the creditor's own number is in every message
 def phone_display(number: str) -> str:
     """+4940123456 as "+49 40 123456"; a number phonenumbers cannot read stays as written."""
     if not number:
