@@ -17,12 +17,13 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from weasyprint import HTML
+from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
 from .. import labels as L
@@ -56,8 +57,28 @@ def _join(*parts: str, sep: str = " · ") -> str:
     return sep.join(p for p in parts if p and p.strip())
 
 
-def letter_html(*, rendered: Rendered, context: MessageContext) -> str:
-    """The letter as HTML for WeasyPrint. Raises AddressUnusable without a postal address."""
+def _style(*, language: str, creditor: dict) -> str:
+    return render_to_string(
+        "messaging/letter.css",
+        {
+            "page_css": _css_content(L.LABELS[language]["page"]),
+            "creditor": {
+                "primary_color": creditor["primary_color"],
+                "accent_color": creditor["accent_color"],
+            },
+        },
+    )
+
+
+@lru_cache(maxsize=64)
+def _stylesheet(text: str) -> CSS:
+    """The letter's stylesheet parsed once per language and creditor colours, not per letter."""
+    return CSS(string=text, font_config=_FONTS)
+
+
+def letter_html(*, rendered: Rendered, context: MessageContext, with_style: bool = True) -> str:
+    """The letter as HTML for WeasyPrint, or a browser with its stylesheet inline (the
+    default). Raises AddressUnusable without a postal address."""
     address = context.address
     if not address.is_postal:
         raise AddressUnusable(
@@ -112,14 +133,15 @@ def letter_html(*, rendered: Rendered, context: MessageContext) -> str:
             "address_lines": address.lines(sender_country=creditor["country"])[:6],
             "info": info,
             "footer": [line for line in footer if line],
-            "page_css": _css_content(L.LABELS[language]["page"]),
+            "style": _style(language=language, creditor=creditor) if with_style else "",
         },
     )
 
 
 def _document(*, rendered: Rendered, context: MessageContext):
-    html = letter_html(rendered=rendered, context=context)
-    return HTML(string=html, url_fetcher=_refuse_fetch).render(font_config=_FONTS)
+    html = letter_html(rendered=rendered, context=context, with_style=False)
+    style = _stylesheet(_style(language=rendered.language, creditor=context.creditor))
+    return HTML(string=html, url_fetcher=_refuse_fetch).render(font_config=_FONTS, stylesheets=[style])
 
 
 def letter_pdf(*, rendered: Rendered, context: MessageContext) -> bytes:
