@@ -165,7 +165,7 @@ def phone_display(number: str) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
-def _iban_display(iban: str) -> str:
+def iban_display(iban: str) -> str:
     return " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
 
 
@@ -213,7 +213,7 @@ def context_plain(ctx: MessageContext, *, language: str, channel: str, tone: str
             "email": creditor["email"],
             "phone": phone_display(creditor["phone"]),
             "website": creditor["website"],
-            "iban": _iban_display(creditor["iban"]),
+            "iban": iban_display(creditor["iban"]),
             "bic": creditor["bic"],
             "vat_id": creditor["vat_id"],
             "registration": creditor["registration"],
@@ -277,7 +277,7 @@ def context_plain(ctx: MessageContext, *, language: str, channel: str, tone: str
             "portal_link": pay.portal_url,
             "short_link": pay.short_url,
             "beneficiary": creditor["name"],
-            "iban": _iban_display(creditor["iban"]),
+            "iban": iban_display(creditor["iban"]),
             "bic": creditor["bic"],
             "reference": pay.reference.display,
             "reference_label": words["reference_ogm"] if pay.reference.kind == "ogm" else words["reference"],

@@ -29,7 +29,7 @@ from weasyprint.text.fonts import FontConfiguration
 from .. import labels as L
 from ..context import COUNTRY_NAMES, MessageContext
 from ..errors import AddressUnusable, ProviderError
-from ..rendering import Rendered, context_plain, date_short
+from ..rendering import Rendered, date_short, iban_display, phone_display
 
 # One font set for every letter of the process: WeasyPrint's font lookup is slow to set up.
 _FONTS = FontConfiguration()
@@ -85,9 +85,9 @@ def letter_html(*, rendered: Rendered, context: MessageContext, with_style: bool
             channel="letter", detail=f"debtor {context.debtor['number']} has no postal address"
         )
     language = rendered.language
-    plain = context_plain(context, language=language, channel="letter", tone=rendered.tone)
-    words = plain["labels"]
+    words = L.LABELS[language]
     creditor = context.creditor
+    phone = phone_display(creditor["phone"])
     place = f"{creditor['postal_code']} {creditor['city']}".strip()
     if creditor["country"] and address.country and address.country != creditor["country"]:
         place = _join(place, COUNTRY_NAMES.get(creditor["country"], creditor["country"]), sep=", ")
@@ -97,8 +97,8 @@ def letter_html(*, rendered: Rendered, context: MessageContext, with_style: bool
     ]
     if creditor["signature_name"]:
         info.append((words["contact"], creditor["signature_name"]))
-    if plain["creditor"]["phone"]:
-        info.append((words["phone"], plain["creditor"]["phone"]))
+    if phone:
+        info.append((words["phone"], phone))
     if creditor["email"]:
         info.append((words["email"], creditor["email"]))
     footer = [
@@ -114,7 +114,7 @@ def letter_html(*, rendered: Rendered, context: MessageContext, with_style: bool
             else "",
         ),
         _join(
-            f"IBAN {plain['creditor']['iban']}" if creditor["iban"] else "",
+            f"IBAN {iban_display(creditor['iban'])}" if creditor["iban"] else "",
             f"BIC {creditor['bic']}" if creditor["bic"] else "",
             creditor["website"],
         ),
@@ -126,9 +126,7 @@ def letter_html(*, rendered: Rendered, context: MessageContext, with_style: bool
             "subject": rendered.subject,
             "body": rendered.html,
             "creditor": creditor,
-            "letterhead_line": _join(
-                creditor["street"], place, plain["creditor"]["phone"], creditor["email"]
-            ),
+            "letterhead_line": _join(creditor["street"], place, phone, creditor["email"]),
             "return_line": _join(creditor["name"], creditor["street"], place),
             "address_lines": address.lines(sender_country=creditor["country"])[:6],
             "info": info,
