@@ -300,7 +300,7 @@ def context_plain(ctx: MessageContext, *, language: str, channel: str, tone: str
 def _block_context(ctx: MessageContext, plain: dict[str, Any], channel: str) -> dict[str, Any]:
     return {
         **plain,
-        "qr_svg": ctx.payment.qr_svg if channel == "letter" else "",
+        "qr_image": ctx.payment.qr_png_data_uri if channel == "letter" else "",
         "creditor_facts": ctx.creditor,
         "is_letter": channel == "letter",
         "colon": L.COLON[plain["language"]],
