@@ -1,15 +1,18 @@
 """E-mail: headers, threading, attachments, and one message through a real SMTP server."""
 
 import email
+import random
 import socket
+import string
 from email import policy
+from email.policy import compat32
 
 import pytest
 from aiosmtpd.controller import Controller
 from django.core.files.base import ContentFile
 from django.core.mail import get_connection
 
-from tact.messaging.channels.email import email_build, thread_headers
+from tact.messaging.channels.email import _POLICY, email_build, thread_headers
 from tact.messaging.context import message_context
 from tact.messaging.errors import AddressUnusable
 from tact.messaging.links import reply_token_read
@@ -69,6 +72,48 @@ def test_the_invoice_pdfs_are_attached(portfolio, in_scope, mail_settings):
     invoice.pdf.save("re-1.pdf", ContentFile(b"%PDF-1.4 invoice"), save=True)
     _, _, message = build(portfolio, in_scope)
     assert message.attachments == [(f"{invoice.number}.pdf", b"%PDF-1.4 invoice", "application/pdf")]
+
+
+def test_each_multipart_has_its_own_boundary_found_nowhere_in_its_text(portfolio, in_scope, mail_settings,
+                                                                       monkeypatch):  # fmt: skip
+    invoice = portfolio["de"][1][0]
+    invoice.pdf.save("re-1.pdf", ContentFile(b"%PDF-1.4 invoice"), save=True)
+    # The inner part (text and HTML) draws first; the outer one's first draw is the inner
+    # one's boundary, which its text holds, so it draws again.
+    draws = iter([7, 7, 8])
+    monkeypatch.setattr("tact.messaging.channels.email.secrets.randbelow", lambda _n: next(draws))
+    _, rendered, message = build(portfolio, in_scope)
+    parsed = email.message_from_bytes(message.message().as_bytes(), policy=policy.default)
+    boundaries = [part.get_boundary() for part in parsed.walk() if part.is_multipart()]
+    assert boundaries == ["=" * 15 + f"{n:019d}" + "==" for n in (8, 7)]
+    assert parsed.get_body(("plain",)).get_content().rstrip("\n") == rendered.text
+    (attachment,) = parsed.iter_attachments()
+    assert attachment.get_content() == b"%PDF-1.4 invoice"
+
+
+def test_headers_are_written_byte_for_byte_as_the_standard_policy_writes_them():
+    pick = random.Random(11)
+    alphabet = string.ascii_letters + string.digits + " \t;,.<>@=?-_\"'()\x0b\x0c\x1c\x7féü€\n\r"
+    for _ in range(20000):
+        name = pick.choice(["Subject", "To", "From", "Content-Type", "Message-ID", "References", "X-A"])
+        value = "".join(pick.choice(alphabet) for _ in range(pick.randint(0, 90)))
+        for ours, standard in (
+            (_POLICY, compat32),
+            (_POLICY.clone(linesep="\r\n"), compat32.clone(linesep="\r\n")),
+        ):
+            assert ours.fold(name, value) == standard.fold(name, value), (name, value)
+            assert ours.fold_binary(name, value) == standard.fold_binary(name, value), (name, value)
+
+
+def test_a_whole_message_is_the_same_bytes_as_with_the_standard_policy(portfolio, in_scope, mail_settings):
+    _, rendered, message = build(portfolio, in_scope)
+    message.subject = "Zahlungserinnerung für Bäckerei Sommer GmbH, Kundennummer D-100, bitte bis Freitag"
+    built = message.message()
+    ours = built.as_bytes(linesep="\r\n")
+    for part in built.walk():
+        part.policy = compat32
+    assert ours == built.as_bytes(linesep="\r\n")
+    assert b"=?utf-8?" in ours  # the subject took the standard way
 
 
 def test_a_missing_address_is_refused(portfolio, in_scope, mail_settings):

@@ -10,7 +10,13 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from tact.messaging.channels.letter import FileDropPrintProvider, LetterInput, letter_batch_pdf, letter_pdf
+from tact.messaging.channels.letter import (
+    FileDropPrintProvider,
+    LetterInput,
+    letter_batch_pdf,
+    letter_html,
+    letter_pdf,
+)
 from tact.messaging.context import message_context
 from tact.messaging.errors import AddressUnusable, ProviderError
 from tact.messaging.rendering import context_words
@@ -121,6 +127,13 @@ def test_a_french_letter_numbers_its_pages_in_french(portfolio, in_scope, tmp_pa
     path.write_bytes(letter_pdf(rendered=rendered, context=ctx))
     text = pdf_text(path)
     assert "Page 1 sur" in text and "BELGIUM" in text
+
+
+def test_the_browser_preview_carries_the_stylesheet_the_pdf_is_laid_out_with(portfolio, in_scope):
+    ctx, rendered = render(portfolio, in_scope, "de")
+    page = letter_html(rendered=rendered, context=ctx)
+    assert "@page {" in page and '"Seite " counter(page)' in page
+    assert f"color: {ctx.creditor['primary_color']}" in page
 
 
 def test_no_postal_address_no_letter(portfolio, in_scope):

@@ -1,8 +1,11 @@
 """The tone check: threats refused before the final stage, shouting and criminal threats always."""
 
+import random
+import re
+
 import pytest
 
-from tact.messaging.tone import tone_check
+from tact.messaging.tone import _ANY, PATTERNS, tone_check
 
 
 def rules(text, language, *, final=False, handover=False, ignore=frozenset()):
@@ -107,3 +110,25 @@ def test_each_finding_quotes_its_sentence():
         stage_is_handover=False,
     )
     assert [(f.rule, f.sentence) for f in findings] == [("credit_bureau", "Sonst droht die SCHUFA-Meldung.")]
+
+
+def test_a_sentence_seen_before_is_judged_again_by_its_stage_and_data():
+    sentence = "Sonst geht die Forderung an ein Inkassobüro, sagt KLAUS."
+    at_final = tone_check(text=sentence, language="de", stage_is_final=True, stage_is_handover=False,
+                          ignore_words=frozenset({"KLAUS"}))  # fmt: skip
+    assert at_final == []
+    assert rules(sentence, "de") == ["all_caps", "collection_agency"]
+
+
+def test_the_quick_search_finds_a_threat_exactly_where_the_rules_do():
+    # Near-misses too: cut or extended words, capitals, words run together.
+    every = [p for by_rule in PATTERNS.values() for patterns in by_rule.values() for p in patterns]
+    one_by_one = [re.compile(p, re.IGNORECASE) for p in every]
+    words = [w for p in every for w in re.findall(r"[^\W\d_]{3,}", p)]
+    pick = random.Random(5)
+    for _ in range(3000):
+        parts = [w.upper() if pick.random() < 0.2 else w for w in pick.sample(words, 3)]
+        parts = [w[: pick.randint(2, len(w))] if pick.random() < 0.3 else w + pick.choice(["", "s", "kosten", "-x"])
+                 for w in parts]  # fmt: skip
+        for sentence in (" ".join(parts), "x".join(parts)):
+            assert bool(_ANY.search(sentence)) == any(p.search(sentence) for p in one_by_one), sentence

@@ -74,7 +74,7 @@ def sample_context(
     total = open_total + Decimal("3.77")
     law = law_facts(debtor=debtor, principal=Decimal("1190.00"), currency="EUR", today=today)
     reference = structured_reference(country=country, debtor_id=SAMPLE_DEBTOR_ID)
-    payload, svg, png = epc_qr(creditor=creditor, total=total, currency="EUR", reference=reference)
+    payload, png = epc_qr(creditor=creditor, total=total, currency="EUR", reference=reference)
     return MessageContext(
         today=today,
         creditor_id=creditor.pk,
@@ -125,7 +125,6 @@ def sample_context(
             pay_url=links.pay_url(debtor_id=SAMPLE_DEBTOR_ID),
             short_url=links.short_url(debtor_id=SAMPLE_DEBTOR_ID),
             epc_payload=payload,
-            qr_svg=svg,
             qr_png_data_uri=png,
         ),
         stage={

@@ -57,22 +57,31 @@ def template_render(
     tone: str,
     channel: str,
     context: MessageContext,
+    picked: dict[tuple, MessageTemplate] | None = None,
 ) -> Rendered:
     """Render the message for ``context`` from the best template (``selectors.template_pick``:
     creditor's own before shipped; requested tone, then neutral; requested language, then
     the creditor's, then English). The rendered text passes the tone check or is refused.
 
+    ``picked``: the templates chosen so far in a batch of messages; give the same dict to
+    each message of the batch and the choice is read once per template, not per message.
+
     Raises TemplateNotFound, TemplateInvalid, ToneRefused.
     """
     _legal_facts_check(context)
-    row = template_pick(
-        creditor_id=context.creditor_id,
-        creditor_language=context.creditor["language"],
-        key=key,
-        language=language,
-        tone=tone,
-        channel=channel,
-    )
+    wanted = (context.creditor_id, context.creditor["language"], key, language, tone, channel)
+    row = picked.get(wanted) if picked is not None else None
+    if row is None:
+        row = template_pick(
+            creditor_id=context.creditor_id,
+            creditor_language=context.creditor["language"],
+            key=key,
+            language=language,
+            tone=tone,
+            channel=channel,
+        )
+        if picked is not None:
+            picked[wanted] = row
     where = f"{row.key}/{row.channel}/{row.language}/{row.tone} v{row.version}"
     subject, text, html = render_source(
         subject=row.subject,

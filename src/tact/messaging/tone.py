@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Acronyms and abbreviations a careful text still writes in capitals.
 ACRONYMS = frozenset(
@@ -95,6 +96,39 @@ _COMPILED = {
     language: {rule: re.compile("|".join(pats), re.IGNORECASE) for rule, pats in rules.items()}
     for language, rules in PATTERNS.items()
 }
+
+
+def _any_pattern(patterns: list[str]) -> str:
+    r"""One pattern that matches where any of ``patterns`` does, faster to search: those that
+    start with ``\b`` and a word are merged letter by letter (as in a trie), so at each word
+    start the engine follows one branch instead of trying every pattern."""
+    tree: dict = {}
+    other = []
+    for pattern in patterns:
+        if not pattern.startswith(r"\b"):
+            other.append(pattern)
+            continue
+        rest = pattern[2:]
+        stem = re.match(r"[^\W\d_ ]*", rest).group(0)
+        if rest[len(stem) : len(stem) + 1] in ("?", "*", "+", "{"):
+            stem = stem[:-1]  # that letter is optional or repeated: it belongs to the rest
+        node = tree
+        for letter in stem:
+            node = node.setdefault(letter, {})
+        node.setdefault("", []).append(rest[len(stem) :])
+
+    def branch(node: dict) -> str:
+        alternatives = [re.escape(k) + branch(v) for k, v in node.items() if k]
+        alternatives += [f"(?:{tail})" for tail in node.get("", [])]
+        return "(?:" + "|".join(alternatives) + ")"
+
+    return "|".join([r"\b" + branch(tree), *other])
+
+
+# Any rule of any language: most sentences match none, and one search tells.
+_ANY = re.compile(
+    _any_pattern([p for rules in PATTERNS.values() for pats in rules.values() for p in pats]), re.IGNORECASE
+)
 _URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+")
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n+")
 _ROMAN = re.compile(r"[IVXLCDM]+")  # "Buch XIX", "Boek XIX"
@@ -115,8 +149,14 @@ def _sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.split(text) if s and s.strip()]
 
 
-def _shouting(sentence: str, ignore: frozenset[str]) -> bool:
+def _loud_words(sentence: str) -> tuple[str, ...]:
+    """The words of ``sentence`` in capitals that are no acronym, numeral or identifier: each
+    one is shouting unless it came from data (see ``tone_check``'s ``ignore_words``)."""
+    out = []
     for token in sentence.split():
+        # Fewer than two capitals after the first letter: no word in it can be all capitals.
+        if token[1:].islower():
+            continue
         # Identifiers (RE-2026-001, RF18…, 4000BE) carry capitals without raising a voice.
         if any(c.isdigit() for c in token):
             continue
@@ -124,10 +164,35 @@ def _shouting(sentence: str, ignore: frozenset[str]) -> bool:
             letters = [c for c in word if c.isalpha()]
             if len(letters) < 2 or not all(c.isupper() for c in letters):
                 continue
-            if word.upper().replace("-", "") in ACRONYMS or word in ignore or _ROMAN.fullmatch(word):
+            if word.upper().replace("-", "") in ACRONYMS or _ROMAN.fullmatch(word):
                 continue
-            return True
-    return False
+            out.append(word)
+    return tuple(out)
+
+
+@lru_cache(maxsize=16384)
+def _sentence_check(
+    sentence: str, language: str, relaxed: bool
+) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
+    """(rules hit, loud words, has "!") of one sentence; the rules in ``tone_check``'s order,
+    without capitals and "!", which come after them, capitals depending on the message's data.
+
+    Kept per sentence: the literal sentences of a template recur in every message, and a
+    sentence is checked the same wherever it stands.
+    """
+    plain = (
+        _URL.sub(" ", sentence) if "@" in sentence or "://" in sentence or "www." in sentence else sentence
+    )
+    rules_hit: list[str] = []
+    if _ANY.search(plain):
+        order = [language] + [lang for lang in PATTERNS if lang != language]
+        for lang in order:
+            for rule, pattern in _COMPILED.get(lang, {}).items():
+                if rule in rules_hit or (relaxed and rule in RELAXED_AT_FINAL):
+                    continue
+                if pattern.search(plain):
+                    rules_hit.append(rule)
+    return tuple(rules_hit), _loud_words(plain), "!" in plain
 
 
 def tone_check(
@@ -145,20 +210,13 @@ def tone_check(
     is not checked (a URL may carry "!" or capitals).
     """
     relaxed = stage_is_final or stage_is_handover
-    order = [language] + [lang for lang in PATTERNS if lang != language]
     findings: list[Finding] = []
     for sentence in _sentences(text):
-        plain = _URL.sub(" ", sentence)
-        rules_hit: list[str] = []
-        for lang in order:
-            for rule, pattern in _COMPILED.get(lang, {}).items():
-                if rule in rules_hit or (relaxed and rule in RELAXED_AT_FINAL):
-                    continue
-                if pattern.search(plain):
-                    rules_hit.append(rule)
-        if _shouting(plain, ignore_words):
+        rules, loud, exclaims = _sentence_check(sentence, language, relaxed)
+        rules_hit = list(rules)
+        if any(word not in ignore_words for word in loud):
             rules_hit.append("all_caps")
-        if "!" in plain:
+        if exclaims:
             rules_hit.append("exclamation")
         findings.extend(Finding(sentence=sentence, rule=r, explanation=EXPLANATIONS[r]) for r in rules_hit)
     return findings

@@ -8,7 +8,11 @@ Message-ID before it hands the message to Django's mail backend.
 from __future__ import annotations
 
 import mimetypes
+import re
+import secrets
+import sys
 from dataclasses import dataclass
+from email.policy import Compat32
 from email.utils import formataddr, getaddresses, make_msgid, parseaddr
 
 from django.conf import settings
@@ -67,6 +71,67 @@ def invoice_attachments(context: MessageContext) -> list[Attachment]:
     return out
 
 
+class _Email(EmailMultiAlternatives):
+    """Django's e-mail with its multipart boundaries chosen when the message is built, and
+    written to bytes with ``_Compat32``.
+
+    Left to itself, the standard library's generator compiles a new regular expression for
+    every boundary it makes, to check that no line of the parts repeats it; that was a
+    tenth of the time an e-mail took. Ours have the same form, and none occurs anywhere in
+    the parts' text or headers (a stricter check than the standard library's).
+    """
+
+    def message(self, *args, **kwargs):
+        msg = super().message(*args, **kwargs)
+        for part in reversed(list(msg.walk())):  # inner parts first, as the generator does
+            if part.is_multipart() and part.get_boundary() is None:
+                part.set_boundary(_boundary(part))
+            part.policy = _POLICY
+        return msg
+
+
+class _Compat32(Compat32):
+    """The policy Django's e-mails use, writing a header that needs no folding (ASCII,
+    printable, one short line: most of them) as it is, without building a ``Header`` for
+    it: that was half the time of turning a message into bytes. The same bytes (a test
+    compares them)."""
+
+    def fold(self, name, value):
+        if self._is_plain(name, value):
+            return f"{name}: {value}{self.linesep}"
+        return super().fold(name, value)
+
+    def fold_binary(self, name, value):
+        if self._is_plain(name, value):
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
+
+    def _is_plain(self, name: str, value) -> bool:
+        return (
+            isinstance(value, str)
+            and bool(self.max_line_length)
+            and len(name) + 2 + len(value) <= self.max_line_length
+            and _PRINTABLE.fullmatch(value) is not None
+        )
+
+
+_POLICY = _Compat32()
+_PRINTABLE = re.compile(r"[\t\x20-\x7e]*")
+
+
+def _boundary(multipart) -> str:
+    texts = []
+    for part in multipart.walk():
+        texts += [str(value) for value in part.values()]
+        if not part.is_multipart():
+            texts.append(str(part.get_payload()))
+    text = "\n".join(texts)
+    while True:
+        boundary = "=" * 15 + f"{secrets.randbelow(sys.maxsize):019d}" + "=="
+        if boundary not in text:
+            return boundary
+
+
 def _sender(context: MessageContext) -> str:
     """The creditor's name with the address we may send from (our domain keeps SPF/DKIM true)."""
     address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or "noreply@tact.localhost"
@@ -109,7 +174,7 @@ def email_build(
             "creditor": context.creditor,
         },
     )
-    message = EmailMultiAlternatives(
+    message = _Email(
         subject=rendered.subject,
         body=rendered.text,
         from_email=_sender(context),

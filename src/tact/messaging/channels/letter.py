@@ -17,26 +17,28 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from weasyprint import HTML
+from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
 
 from .. import labels as L
 from ..context import COUNTRY_NAMES, MessageContext
 from ..errors import AddressUnusable, ProviderError
-from ..rendering import Rendered, context_plain, date_short
+from ..rendering import Rendered, date_short, iban_display, phone_display
 
 # One font set for every letter of the process: WeasyPrint's font lookup is slow to set up.
 _FONTS = FontConfiguration()
 
 
-def _refuse_fetch(url: str, *args, **kwargs):
-    """A letter is self-contained (the QR code is inline SVG); it never loads a URL."""
-    raise ValueError(f"letters load no external resources ({url})")
+# A letter is self-contained: its one image, the QR code, is a data: URI. No other URL is
+# ever loaded, and trying to fails the letter rather than printing it without.
+_FETCH = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
 
 
 def _css_content(pattern: str) -> str:
@@ -56,17 +58,37 @@ def _join(*parts: str, sep: str = " · ") -> str:
     return sep.join(p for p in parts if p and p.strip())
 
 
-def letter_html(*, rendered: Rendered, context: MessageContext) -> str:
-    """The letter as HTML for WeasyPrint. Raises AddressUnusable without a postal address."""
+def _style(*, language: str, creditor: dict) -> str:
+    return render_to_string(
+        "messaging/letter.css",
+        {
+            "page_css": _css_content(L.LABELS[language]["page"]),
+            "creditor": {
+                "primary_color": creditor["primary_color"],
+                "accent_color": creditor["accent_color"],
+            },
+        },
+    )
+
+
+@lru_cache(maxsize=64)
+def _stylesheet(text: str) -> CSS:
+    """The letter's stylesheet parsed once per language and creditor colours, not per letter."""
+    return CSS(string=text, font_config=_FONTS)
+
+
+def letter_html(*, rendered: Rendered, context: MessageContext, with_style: bool = True) -> str:
+    """The letter as HTML for WeasyPrint, or a browser with its stylesheet inline (the
+    default). Raises AddressUnusable without a postal address."""
     address = context.address
     if not address.is_postal:
         raise AddressUnusable(
             channel="letter", detail=f"debtor {context.debtor['number']} has no postal address"
         )
     language = rendered.language
-    plain = context_plain(context, language=language, channel="letter", tone=rendered.tone)
-    words = plain["labels"]
+    words = L.LABELS[language]
     creditor = context.creditor
+    phone = phone_display(creditor["phone"])
     place = f"{creditor['postal_code']} {creditor['city']}".strip()
     if creditor["country"] and address.country and address.country != creditor["country"]:
         place = _join(place, COUNTRY_NAMES.get(creditor["country"], creditor["country"]), sep=", ")
@@ -76,8 +98,8 @@ def letter_html(*, rendered: Rendered, context: MessageContext) -> str:
     ]
     if creditor["signature_name"]:
         info.append((words["contact"], creditor["signature_name"]))
-    if plain["creditor"]["phone"]:
-        info.append((words["phone"], plain["creditor"]["phone"]))
+    if phone:
+        info.append((words["phone"], phone))
     if creditor["email"]:
         info.append((words["email"], creditor["email"]))
     footer = [
@@ -93,7 +115,7 @@ def letter_html(*, rendered: Rendered, context: MessageContext) -> str:
             else "",
         ),
         _join(
-            f"IBAN {plain['creditor']['iban']}" if creditor["iban"] else "",
+            f"IBAN {iban_display(creditor['iban'])}" if creditor["iban"] else "",
             f"BIC {creditor['bic']}" if creditor["bic"] else "",
             creditor["website"],
         ),
@@ -105,21 +127,20 @@ def letter_html(*, rendered: Rendered, context: MessageContext) -> str:
             "subject": rendered.subject,
             "body": rendered.html,
             "creditor": creditor,
-            "letterhead_line": _join(
-                creditor["street"], place, plain["creditor"]["phone"], creditor["email"]
-            ),
+            "letterhead_line": _join(creditor["street"], place, phone, creditor["email"]),
             "return_line": _join(creditor["name"], creditor["street"], place),
             "address_lines": address.lines(sender_country=creditor["country"])[:6],
             "info": info,
             "footer": [line for line in footer if line],
-            "page_css": _css_content(L.LABELS[language]["page"]),
+            "style": _style(language=language, creditor=creditor) if with_style else "",
         },
     )
 
 
 def _document(*, rendered: Rendered, context: MessageContext):
-    html = letter_html(rendered=rendered, context=context)
-    return HTML(string=html, url_fetcher=_refuse_fetch).render(font_config=_FONTS)
+    html = letter_html(rendered=rendered, context=context, with_style=False)
+    style = _stylesheet(_style(language=rendered.language, creditor=context.creditor))
+    return HTML(string=html, url_fetcher=_FETCH).render(font_config=_FONTS, stylesheets=[style])
 
 
 def letter_pdf(*, rendered: Rendered, context: MessageContext) -> bytes:
