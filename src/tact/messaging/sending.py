@@ -52,7 +52,7 @@ from .channels.letter import letter_pdf
 from .channels.phone import call_script
 from .channels.sms import sms_clean, sms_provider
 from .contact_rules import Rules, channel_order, consent_check, consents_of, contact_check, rules_for
-from .context import MessageContext, message_context
+from .context import ContextBatch, MessageContext, context_batch, message_context
 from .errors import (
     AddressUnusable,
     ContextIncomplete,
@@ -136,6 +136,8 @@ class _Batch:
     consents: dict
     recent: dict[int, list[datetime]]
     contacts: dict[int, list[Contact]]
+    facts: dict[int, ContextBatch]  # per creditor: sender profile, first contacts, usual methods
+    picked: dict  # the templates chosen so far in this batch
 
 
 class Sender:
@@ -166,11 +168,20 @@ class Sender:
         contacts: dict[int, list[Contact]] = defaultdict(list)
         for contact in Contact.objects.filter(debtor_id__in=debtor_ids).order_by("-is_preferred", "id"):
             contacts[contact.debtor_id].append(contact)
+        by_creditor: dict[int, list] = defaultdict(list)
+        for m in messages:
+            by_creditor[m.creditor_id].append(m)
+        facts = {}
+        for creditor_id, own in by_creditor.items():
+            with creditor_scope(own[0].creditor):
+                facts[creditor_id] = context_batch(creditor=own[0].creditor, debtors={m.debtor for m in own})
         shared = _Batch(
-            rules={c: rules_for(creditor_id=c) for c in {m.creditor_id for m in messages}},
+            rules={c: rules_for(creditor_id=c) for c in by_creditor},
             consents=consents_of(debtor_ids=debtor_ids),
             recent=recent,
             contacts=contacts,
+            facts=facts,
+            picked={},
         )
         for message in messages:
             claim = Claim(message=message, worker=self.worker)
@@ -219,11 +230,11 @@ class Sender:
                 claim, now, Failure(False, refusal, f"{message.channel}: {refusal.replace('_', ' ')}")
             )
             return
-        context = self._context(message, now)
+        context = outbox_context(message=message, now=now, batch=shared.facts.get(message.creditor_id))
         if context is None:
             self._cancel(claim, now, reason="nothing_open")
             return
-        rendered = self._rendered(claim, context, now, contact=contact, to=to)
+        rendered = self._rendered(claim, context, now, contact=contact, to=to, picked=shared.picked)
         if rendered is None:
             return
         try:
@@ -314,11 +325,15 @@ class Sender:
                 )
         return "address_unusable", None
 
-    def _context(self, message: Message, now: datetime) -> MessageContext | None:
-        return outbox_context(message=message, now=now)
-
     def _rendered(
-        self, claim: Claim, context: MessageContext, now: datetime, *, contact, to: str
+        self,
+        claim: Claim,
+        context: MessageContext,
+        now: datetime,
+        *,
+        contact,
+        to: str,
+        picked: dict | None = None,
     ) -> Rendered | None:
         """The stored rendering, or a new one stored with the move to ``sending``."""
         message = claim.message
@@ -340,6 +355,7 @@ class Sender:
                 tone=message.tone or "neutral",
                 channel=channel,
                 context=context,
+                picked=picked,
             )
         except (TemplateNotFound, TemplateInvalid, ToneRefused, ContextIncomplete) as exc:
             self._wait(claim, code=exc.code, detail=exc.message)
@@ -508,7 +524,9 @@ class Sender:
         return created
 
 
-def outbox_context(*, message: Message, now: datetime) -> MessageContext | None:
+def outbox_context(
+    *, message: Message, now: datetime, batch: ContextBatch | None = None
+) -> MessageContext | None:
     """The facts for ``message`` as of ``now``: its action's items still open (None when
     none is), the action's stage and charges; the QR code's image only for a letter."""
     creditor = message.creditor
@@ -520,7 +538,7 @@ def outbox_context(*, message: Message, now: datetime) -> MessageContext | None:
         ids = (queued.detail if queued else {}).get("items") or []
         return message_context(
             creditor=creditor, debtor=message.debtor, items=list(Invoice.objects.filter(pk__in=ids)),
-            action_facts={"stage": message.template_key}, today=today, qr_code=False,
+            action_facts={"stage": message.template_key}, today=today, qr_code=False, batch=batch,
         )  # fmt: skip
     if action is not None:
         ids = [item["id"] for item in action.items]
@@ -533,7 +551,7 @@ def outbox_context(*, message: Message, now: datetime) -> MessageContext | None:
         return None
     return message_context(
         creditor=creditor, debtor=message.debtor, items=items, action_facts=facts, today=today,
-        qr_code=message.channel == MessageChannel.LETTER,
+        qr_code=message.channel == MessageChannel.LETTER, batch=batch,
     )  # fmt: skip
 
 
