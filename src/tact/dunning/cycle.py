@@ -180,6 +180,8 @@ def _load_config(creditor: Creditor, run_on: date) -> _Config:
                 s.min_days_since_contact,
                 tuple(s.channels),
                 tuple(s.consumer_channels),
+                s.needs_approval,
+                s.charges_interest or s.charges_fees or s.charges_flat_compensation,
             )
             for s in stages
         ),  # fmt: skip
@@ -482,7 +484,7 @@ def cycle_run(
         if dry_run:
             if debtor is not None:
                 summary.due_items = plan_items()
-            preview = actions_preview(config.plan, creditor_id=creditor.pk, now=now)
+            preview = actions_preview(config.plan, creditor_id=creditor.pk, now=now, charged=bool(charges))
             for row in preview:  # each row one action
                 _count_group(summary, config, row["stage_id"], row["channel"], row["needs_approval"], 1,
                              row["item_count"])  # fmt: skip
@@ -508,7 +510,7 @@ def cycle_run(
         else:
             began = time.perf_counter()
             for stage_id, channel, needs_approval, actions, items in actions_append(
-                config.plan, creditor_id=creditor.pk, now=now
+                config.plan, creditor_id=creditor.pk, now=now, charged=bool(charges)
             ):
                 _count_group(summary, config, stage_id, channel, needs_approval, actions, items)
             plan_drop()

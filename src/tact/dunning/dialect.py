@@ -125,6 +125,36 @@ def boolean(condition: str) -> str:
     return f"({condition})" if is_pg() else f"CASE WHEN {condition} THEN 1 ELSE 0 END"
 
 
+def pick(sql: Sql, index: str, values: list[Any], *, cast: str) -> None:
+    """SQL: ``values[index - 1]`` for a 1-based integer expression ``index``; null out of range.
+
+    PostgreSQL subscripts a constant array: in constant time when the values are of a fixed
+    width and none is null (an array of text is walked from its start, so keep long lookups
+    numeric). SQLite has no arrays: a CASE."""
+    if is_pg():
+        sql.add(f"(ARRAY[{', '.join(['%s'] * len(values))}]::{cast}[])[{index}]", *values)
+        return
+    whens = [(n, value) for n, value in enumerate(values, 1) if value is not None]
+    if not whens:
+        sql.add("NULL")
+        return
+    sql.add(f"CASE {index}")
+    for n, value in whens:
+        sql.add(f" WHEN {n} THEN %s", value)
+    sql.add(" END")
+
+
+def group_concat(expr: str) -> str:
+    """An aggregate: the group's values joined by commas."""
+    return f"string_agg({expr}, ',')" if is_pg() else f"group_concat({expr}, ',')"
+
+
+def fence() -> str:
+    """Ends a subquery that PostgreSQL must compute as it is, rather than copy its expressions
+    into each place the outer query uses them (each would be evaluated again)."""
+    return " OFFSET 0" if is_pg() else ""
+
+
 def stamp(value: Any) -> Any:
     """A datetime parameter."""
     return value if is_pg() else connection.ops.adapt_datetimefield_value(value)
