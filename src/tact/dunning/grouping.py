@@ -87,16 +87,39 @@ def charges_store(charges: Iterable[GroupCharge]) -> None:
 # --- grouping ---------------------------------------------------------------------------------
 
 
+def _stages(sql: d.Sql, plan: PlanInput) -> None:
+    """CTE ``st``: per stage of the plan (``ix``, 1-based, as the plan's ``stage_ix``) what
+    the actions' JSON says of it, written once here rather than for every item and action:
+    its key as JSON, its explanation member ``stage`` and the channels it wants (for
+    consumers, their own when it has any)."""
+    columns = "ix, policy_id, position, offset_days, key_json, stage_json, wanted, consumer_wanted"
+    rows = [
+        (ix, s.policy_id, s.position, s.offset_days, _json(s.key),
+         _json({"key": s.key, "position": s.position, "offset_days": s.offset_days}),
+         _json(list(s.channels)), _json(list(s.consumer_channels or s.channels)))
+        for ix, s in enumerate(plan.stages, 1)
+    ]  # fmt: skip
+    if not rows:
+        sql.add(f" st ({columns}) AS (SELECT 0, 0, 0, 0, '', '', '', '' WHERE 1 = 0)")
+        return
+    values = ", ".join(["(" + ", ".join(["%s"] * len(rows[0])) + ")"] * len(rows))
+    sql.add(f" st ({columns}) AS (VALUES {values})", *(v for row in rows for v in row))
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _adv(sql: d.Sql, *, with_charges: bool) -> None:
-    """CTE ``adv``: the advancing items with their stage and previous stage.
+    """CTE ``adv``: the advancing items with their stage and previous stage (CTE ``st``).
 
     ``advancing <> 0`` rather than ``= 1``: the planner's guess for ``<>`` — nearly all rows
     — is the right one even before it has statistics."""
     sql.add(
-        " adv AS (SELECT t.*, s.key AS stage_key, s.offset_days, ps.key AS from_stage"
+        ", adv AS (SELECT t.*, s.key_json, s.offset_days, ps.key_json AS from_json"
         + (", ic.interest_text, ic.flat_text" if with_charges else "")
-        + f" FROM {TEMP} t JOIN dunning_stage s ON s.id = t.stage_id"
-        " LEFT JOIN dunning_stage ps ON ps.policy_id = t.policy_id AND ps.position = t.cur_pos"
+        + f" FROM {TEMP} t JOIN st s ON s.ix = t.stage_ix"
+        " LEFT JOIN st ps ON ps.policy_id = t.policy_id AND ps.position = t.cur_pos"
         + (f" LEFT JOIN {CHARGES} ic ON ic.invoice_id = t.id" if with_charges else "")
         + " WHERE t.advancing <> 0)"
     )
@@ -126,6 +149,7 @@ def _groups(sql: d.Sql, plan: PlanInput) -> None:
 def groups_count(plan: PlanInput) -> list[tuple[int, str, int, int, int]]:
     """(stage id, channel, needs approval, actions, items) over the actions of the day."""
     sql = d.Sql().add("WITH")
+    _stages(sql, plan)
     _adv(sql, with_charges=False)
     sql.add(f", ga AS (SELECT {GROUP_COLUMNS} FROM adv a GROUP BY a.debtor_id, a.currency)")
     _groups(sql, plan)
@@ -148,12 +172,12 @@ def _item_json(plan: PlanInput, src: str, *, charged: bool) -> tuple[d.Value, li
         ("number", d.string(f"{src}.number")),
         ("due_on", d.plain(f"{src}.due_on")),
         ("days_overdue", d.number(days.text())),
-        ("stage", d.string(f"{src}.stage_key")),
+        ("stage", d.raw(f"{src}.key_json")),
         ("scheduled_on", d.plain(scheduled)),
         ("open_amount", d.plain(d.money_text(f"{src}.open_amount", f"{src}.currency"))),
     ]
     optional = [
-        (f"{src}.contacts > 0", [("from_stage", d.string(f"{src}.from_stage")),
+        (f"{src}.contacts > 0", [("from_stage", d.raw(f"{src}.from_json")),
                                  ("previous_contacts", d.number(f"{src}.contacts")),
                                  ("last_contact_on", d.plain(f"{src}.last_on"))]),
     ]  # fmt: skip
@@ -168,8 +192,7 @@ def _item_json(plan: PlanInput, src: str, *, charged: bool) -> tuple[d.Value, li
 
 def _explanation(*, charged: bool) -> d.Value:
     law_kind = "CASE WHEN g.kind = 'consumer' THEN 'b2c' ELSE 'b2b' END"
-    length = "jsonb_array_length" if d.is_pg() else "json_array_length"
-    wanted = f"CASE WHEN g.kind = 'consumer' AND {length}(s.consumer_channels) > 0 THEN s.consumer_channels ELSE s.channels END"
+    wanted = "CASE WHEN g.kind = 'consumer' THEN st.consumer_wanted ELSE st.wanted END"
     threshold = d.obj(
         [
             ("minimum", d.plain(d.money_text("g.minimum", "g.currency"))),
@@ -188,22 +211,13 @@ def _explanation(*, charged: bool) -> d.Value:
         [
             ("rule", d.plain(f"'{RULE_CODE}'")),
             ("rule_version", d.plain(f"'{RULE_VERSION}'")),
-            ("policy_id", d.number("s.policy_id")),
-            (
-                "stage",
-                d.obj(
-                    [
-                        ("key", d.string("s.key")),
-                        ("position", d.number("s.position")),
-                        ("offset_days", d.number("s.offset_days")),
-                    ]
-                ),
-            ),
+            ("policy_id", d.number("st.policy_id")),
+            ("stage", d.raw("st.stage_json")),
             (
                 "channel",
                 d.obj(
                     [
-                        ("chosen", d.string("g.channel")),
+                        ("chosen", d.plain("g.channel")),  # one of plan.CHANNELS
                         ("wanted", d.raw(wanted)),
                         ("preferred", d.string("g.preferred_channel")),
                         ("reachable", reachable),
@@ -223,6 +237,7 @@ def _actions_select(plan: PlanInput, *, creditor_id: int, now: Any, charged: boo
     debtor's number (for a dry run's listing). ``charged``: whether the law priced anything
     (``charges_store`` stored rows); without, the charges' table is not joined at all."""
     sql = d.Sql().add("WITH")
+    _stages(sql, plan)
     _adv(sql, with_charges=charged)
     sql.add(f", ga AS (SELECT {GROUP_COLUMNS}, ")
     if d.is_pg():
@@ -244,7 +259,7 @@ def _actions_select(plan: PlanInput, *, creditor_id: int, now: Any, charged: boo
         + ("COALESCE(ch.interest, 0), COALESCE(ch.fees, 0), COALESCE(ch.flat, 0)," if charged else "0, 0, 0,")
         + " CASE WHEN g.needs_approval = 1 THEN 'awaiting_approval' ELSE 'planned' END,"
         f" {d.boolean('g.needs_approval = 1')}, {d.document(_explanation(charged=charged))}, '', %s, %s,"
-        " g.debtor_number FROM g JOIN dunning_stage s ON s.id = g.stage_id"
+        " g.debtor_number FROM g JOIN dunning_stage s ON s.id = g.stage_id JOIN st ON st.ix = g.top"
         + (
             f" LEFT JOIN {CHARGES} ch ON ch.debtor_id = g.debtor_id AND ch.currency = g.currency"
             " AND ch.invoice_id IS NULL"
