@@ -107,7 +107,7 @@ def _stages(sql: d.Sql, plan: PlanInput) -> None:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _adv(sql: d.Sql, *, with_charges: bool) -> None:
@@ -162,16 +162,14 @@ def groups_count(plan: PlanInput) -> list[tuple[int, str, int, int, int]]:
         return cursor.fetchall()
 
 
-def _item_json(plan: PlanInput, src: str, *, charged: bool) -> tuple[d.Value, list[Any]]:
-    """One JSON object per advancing item (``src`` aliases ``adv``), and its parameters."""
+def _item_json(plan: PlanInput, src: str, *, charged: bool) -> d.Value:
+    """One JSON object per advancing item (``src`` aliases ``adv``)."""
     scheduled = d.add_days(f"{src}.due_on", f"{src}.offset_days")
-    days = d.Sql()
-    d.days_since(days, plan.run_on, f"{src}.due_on")
     members = [
         ("id", d.number(f"{src}.id")),
         ("number", d.string(f"{src}.number")),
         ("due_on", d.plain(f"{src}.due_on")),
-        ("days_overdue", d.number(days.text())),
+        ("days_overdue", d.number(d.days_since(plan.run_on, f"{src}.due_on"))),
         ("stage", d.raw(f"{src}.key_json")),
         ("scheduled_on", d.plain(scheduled)),
         ("open_amount", d.plain(d.money_text(f"{src}.open_amount", f"{src}.currency"))),
@@ -187,7 +185,7 @@ def _item_json(plan: PlanInput, src: str, *, charged: bool) -> tuple[d.Value, li
                           ("flat_compensation", d.plain(f"{src}.flat_text"))]))  # fmt: skip
     if any(plan.rolled_from.values()):
         optional.append((f"{src}.rolled = 1", [("rolled_from_non_business_day", d.raw("'true'"))]))
-    return d.obj(members, optional=optional), days.params
+    return d.obj(members, optional=optional)
 
 
 def _explanation(*, charged: bool) -> d.Value:
@@ -241,15 +239,14 @@ def _actions_select(plan: PlanInput, *, creditor_id: int, now: Any, charged: boo
     _adv(sql, with_charges=charged)
     sql.add(f", ga AS (SELECT {GROUP_COLUMNS}, ")
     if d.is_pg():
-        item, params = _item_json(plan, "a", charged=charged)
-        sql.add(f"{d.document_agg(item, order_by='a.id')} AS items", *params)
+        item = _item_json(plan, "a", charged=charged)
+        sql.add(f"{d.document_agg(item, order_by='a.id')} AS items")
     else:
         # SQLite's json_group_array keeps no order of its own: aggregate an ordered subquery.
-        item, params = _item_json(plan, "b", charged=charged)
+        item = _item_json(plan, "b", charged=charged)
         sql.add(
             f"(SELECT json_group_array(json(x)) FROM (SELECT {d.document(item)} AS x FROM adv b"
-            " WHERE b.debtor_id = a.debtor_id AND b.currency = a.currency ORDER BY b.id)) AS items",
-            *params,
+            " WHERE b.debtor_id = a.debtor_id AND b.currency = a.currency ORDER BY b.id)) AS items"
         )
     sql.add(" FROM adv a GROUP BY a.debtor_id, a.currency)")
     _groups(sql, plan)
