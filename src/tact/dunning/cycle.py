@@ -1,11 +1,12 @@
 """The daily cycle: decide for every debtor of a creditor the right next step on a day.
 
-``cycle_run`` reads the configuration (a handful of queries), computes the plan into a
-temporary table (one statement, ``plan.py``), groups the advancing items into actions —
-one per debtor and currency, on the channel of the most advanced stage among its items —
-and appends the actions and the stage history (``grouping.py``), all in SQL. Python
-prices only what stages charge (the law's interest and fee functions, for those groups),
-and counts. The number of statements does not depend on the number of items or debtors.
+``cycle_run`` reads the configuration (a handful of queries), computes the plan into
+temporary tables (the debtors' facts, then the items due: ``plan.py``), groups the
+advancing items into actions — one per debtor and currency, on the channel of the most
+advanced stage among its items — and appends the actions and the stage history
+(``grouping.py``), all in SQL. Python prices only what stages charge (the law's interest
+and fee functions, for those groups), and counts. The number of statements does not
+depend on the number of items or debtors.
 
 Idempotent: an item that entered a stage on or after the run day is not considered again
 (so the same day twice, or an earlier day after a later one, sends nothing twice), and a
