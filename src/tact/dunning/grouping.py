@@ -18,7 +18,8 @@ from typing import Any, NamedTuple
 from django.db import connection
 
 from . import dialect as d
-from .plan import DEBTORS, TEMP, PlanInput, channel_of, stage_pick
+from .plan import DEBTORS, TEMP, PlanInput
+from .reach import channel_of, stage_pick
 
 CHARGES = "dunning_charge_tmp"
 RULE_CODE = "stage_due"
@@ -215,7 +216,7 @@ def _explanation(*, charged: bool) -> d.Value:
                 "channel",
                 d.obj(
                     [
-                        ("chosen", d.plain("g.channel")),  # one of plan.CHANNELS
+                        ("chosen", d.plain("g.channel")),  # one of reach.CHANNELS
                         ("wanted", d.raw(wanted)),
                         ("preferred", d.string("g.preferred_channel")),
                         ("reachable", reachable),
