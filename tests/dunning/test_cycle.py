@@ -299,6 +299,20 @@ def test_a_debtor_with_an_action_today_gets_a_new_item_tomorrow(presets):
     assert run(presets, day + timedelta(days=1)).actions == 1
 
 
+def test_an_action_today_in_one_currency_does_not_hold_back_another(presets):
+    # given a debtor reminded today of a euro invoice
+    debtor, _ = debtor_with_items(presets, due=[MONDAY])
+    day = MONDAY + timedelta(days=3)
+    run(presets, day)
+    # when one of its dollar invoices becomes due for a reminder and the cycle runs again today
+    InvoiceFactory(
+        creditor=presets, debtor=debtor, currency="USD", due_on=MONDAY, issued_on=MONDAY - timedelta(days=9)
+    )
+    # then that one goes out today, in an action of its own currency
+    assert run(presets, day).actions == 1
+    assert sorted(a.currency for a in actions_on(day)) == ["EUR", "USD"]
+
+
 def test_a_debtor_override_and_a_segment_assignment_choose_the_policy(presets):
     from tact.dunning.models import Policy
     from tact.dunning.services import policy_assign, policy_override

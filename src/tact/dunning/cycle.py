@@ -1,11 +1,12 @@
 """The daily cycle: decide for every debtor of a creditor the right next step on a day.
 
-``cycle_run`` reads the configuration (a handful of queries), computes the plan into a
-temporary table (one statement, ``plan.py``), groups the advancing items into actions —
-one per debtor and currency, on the channel of the most advanced stage among its items —
-and appends the actions and the stage history (``grouping.py``), all in SQL. Python
-prices only what stages charge (the law's interest and fee functions, for those groups),
-and counts. The number of statements does not depend on the number of items or debtors.
+``cycle_run`` reads the configuration (a handful of queries), computes the plan into
+temporary tables (the debtors' facts, then the items due: ``plan.py``), groups the
+advancing items into actions — one per debtor and currency, on the channel of the most
+advanced stage among its items — and appends the actions and the stage history
+(``grouping.py``), all in SQL. Python prices only what stages charge (the law's interest
+and fee functions, for those groups), and counts. The number of statements does not
+depend on the number of items or debtors.
 
 Idempotent: an item that entered a stage on or after the run day is not considered again
 (so the same day twice, or an earlier day after a later one, sends nothing twice), and a
@@ -180,6 +181,8 @@ def _load_config(creditor: Creditor, run_on: date) -> _Config:
                 s.min_days_since_contact,
                 tuple(s.channels),
                 tuple(s.consumer_channels),
+                s.needs_approval,
+                s.charges_interest or s.charges_fees or s.charges_flat_compensation,
             )
             for s in stages
         ),  # fmt: skip
@@ -482,7 +485,7 @@ def cycle_run(
         if dry_run:
             if debtor is not None:
                 summary.due_items = plan_items()
-            preview = actions_preview(config.plan, creditor_id=creditor.pk, now=now)
+            preview = actions_preview(config.plan, creditor_id=creditor.pk, now=now, charged=bool(charges))
             for row in preview:  # each row one action
                 _count_group(summary, config, row["stage_id"], row["channel"], row["needs_approval"], 1,
                              row["item_count"])  # fmt: skip
@@ -508,7 +511,7 @@ def cycle_run(
         else:
             began = time.perf_counter()
             for stage_id, channel, needs_approval, actions, items in actions_append(
-                config.plan, creditor_id=creditor.pk, now=now
+                config.plan, creditor_id=creditor.pk, now=now, charged=bool(charges)
             ):
                 _count_group(summary, config, stage_id, channel, needs_approval, actions, items)
             plan_drop()

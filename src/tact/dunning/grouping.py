@@ -18,7 +18,8 @@ from typing import Any, NamedTuple
 from django.db import connection
 
 from . import dialect as d
-from .plan import TEMP, PlanInput
+from .plan import DEBTORS, TEMP, PlanInput
+from .reach import channel_of, stage_pick
 
 CHARGES = "dunning_charge_tmp"
 RULE_CODE = "stage_due"
@@ -87,42 +88,73 @@ def charges_store(charges: Iterable[GroupCharge]) -> None:
 # --- grouping ---------------------------------------------------------------------------------
 
 
-def _adv(sql: d.Sql, *, with_charges: bool) -> None:
-    """CTE ``adv``: the advancing items with their stage, previous stage and the lead (most
-    advanced) position of their debtor and currency.
+def _stages(sql: d.Sql, plan: PlanInput) -> None:
+    """CTE ``st``: per stage of the plan (``ix``, 1-based, as the plan's ``stage_ix``) what
+    the actions' JSON says of it, written once here rather than for every item and action:
+    its key as JSON, its explanation member ``stage`` and the channels it wants (for
+    consumers, their own when it has any)."""
+    columns = "ix, policy_id, position, offset_days, key_json, stage_json, wanted, consumer_wanted"
+    rows = [
+        (ix, s.policy_id, s.position, s.offset_days, _json(s.key),
+         _json({"key": s.key, "position": s.position, "offset_days": s.offset_days}),
+         _json(list(s.channels)), _json(list(s.consumer_channels or s.channels)))
+        for ix, s in enumerate(plan.stages, 1)
+    ]  # fmt: skip
+    if not rows:
+        sql.add(f" st ({columns}) AS (SELECT 0, 0, 0, 0, '', '', '', '' WHERE 1 = 0)")
+        return
+    values = ", ".join(["(" + ", ".join(["%s"] * len(rows[0])) + ")"] * len(rows))
+    sql.add(f" st ({columns}) AS (VALUES {values})", *(v for row in rows for v in row))
 
-    ``advancing <> 0`` rather than ``= 1``: the plan table has no statistics (analyzing it
-    costs more than it saves), and the planner's default guess for ``<>`` — nearly all rows
-    — is the right one here."""
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _adv(sql: d.Sql, *, with_charges: bool) -> None:
+    """CTE ``adv``: the advancing items with their stage and previous stage (CTE ``st``).
+
+    ``advancing <> 0`` rather than ``= 1``: the planner's guess for ``<>`` — nearly all rows
+    — is the right one even before it has statistics."""
     sql.add(
-        " adv AS (SELECT t.*, s.key AS stage_key, s.offset_days, ps.key AS from_stage,"
-        " MAX(t.position) OVER (PARTITION BY t.debtor_id, t.currency) AS top"
+        ", adv AS (SELECT t.*, s.key_json, s.offset_days, ps.key_json AS from_json"
         + (", ic.interest_text, ic.flat_text" if with_charges else "")
-        + f" FROM {TEMP} t JOIN dunning_stage s ON s.id = t.stage_id"
-        " LEFT JOIN dunning_stage ps ON ps.policy_id = t.policy_id AND ps.position = t.cur_pos"
+        + f" FROM {TEMP} t JOIN st s ON s.ix = t.stage_ix"
+        " LEFT JOIN st ps ON ps.policy_id = t.policy_id AND ps.position = t.cur_pos"
         + (f" LEFT JOIN {CHARGES} ic ON ic.invoice_id = t.id" if with_charges else "")
         + " WHERE t.advancing <> 0)"
     )
 
 
+# Per debtor and currency. The action takes the stage of its most advanced item (all items
+# of a debtor are under its one policy, so the highest stage_ix) and that stage's channel.
 GROUP_COLUMNS = (
-    " a.debtor_id, a.currency, MAX(a.debtor_number) AS debtor_number, MAX(a.kind) AS kind,"
-    " MAX(a.country) AS country, MAX(a.preferred_channel) AS preferred_channel,"
-    " MAX(CASE WHEN a.position = a.top THEN a.stage_id END) AS stage_id,"
-    " MAX(CASE WHEN a.position = a.top THEN a.channel END) AS channel,"
-    " COUNT(*) AS item_count, SUM(a.open_amount) AS open_amount,"
+    " a.debtor_id, a.currency, MAX(a.stage_ix) AS top, COUNT(*) AS item_count, SUM(a.open_amount) AS open_amount,"
     " MAX(CASE WHEN a.needs_approval THEN 1 ELSE 0 END) AS needs_approval, MAX(a.minimum) AS minimum,"
-    " MAX(a.overdue_total) AS overdue_total, MAX(a.has_email) AS has_email, MAX(a.has_phone) AS has_phone,"
-    " MAX(a.has_address) AS has_address"
+    " MAX(a.overdue_total) AS overdue_total"
 )
 
 
-def groups_count() -> list[tuple[int, str, int, int, int]]:
+def _groups(sql: d.Sql, plan: PlanInput) -> None:
+    """CTE ``g``: the groups of CTE ``ga`` with their debtor's facts, stage and channel."""
+    sql.add(
+        ", g AS (SELECT ga.*, pd.debtor_number, pd.kind, pd.country, pd.preferred_channel, pd.has_email,"
+        " pd.has_phone, pd.has_address, "
+    )
+    stage_pick(sql, plan, "ga.top", [s.id for s in plan.stages], cast="integer")
+    sql.add(" AS stage_id, ")
+    channel_of(sql, plan, "ga.top", "pd.reach")
+    sql.add(f" AS channel FROM ga JOIN {DEBTORS} pd ON pd.debtor_id = ga.debtor_id{d.fence()})")
+
+
+def groups_count(plan: PlanInput) -> list[tuple[int, str, int, int, int]]:
     """(stage id, channel, needs approval, actions, items) over the actions of the day."""
     sql = d.Sql().add("WITH")
+    _stages(sql, plan)
     _adv(sql, with_charges=False)
+    sql.add(f", ga AS (SELECT {GROUP_COLUMNS} FROM adv a GROUP BY a.debtor_id, a.currency)")
+    _groups(sql, plan)
     sql.add(
-        f", g AS (SELECT {GROUP_COLUMNS} FROM adv a GROUP BY a.debtor_id, a.currency)"
         " SELECT stage_id, channel, needs_approval, COUNT(*), CAST(SUM(item_count) AS INTEGER) FROM g"
         " GROUP BY stage_id, channel, needs_approval"
     )
@@ -131,40 +163,35 @@ def groups_count() -> list[tuple[int, str, int, int, int]]:
         return cursor.fetchall()
 
 
-def _item_json(plan: PlanInput, src: str) -> tuple[d.Value, list[Any]]:
-    """One JSON object per advancing item (``src`` aliases ``adv``), and its parameters."""
+def _item_json(plan: PlanInput, src: str, *, charged: bool) -> d.Value:
+    """One JSON object per advancing item (``src`` aliases ``adv``)."""
     scheduled = d.add_days(f"{src}.due_on", f"{src}.offset_days")
-    days = d.Sql()
-    d.days_since(days, plan.run_on, f"{src}.due_on")
-    rolled = [(country, day) for country, days_ in plan.rolled_from.items() for day in days_]
-    rolled_expr = " OR ".join(f"({src}.country = %s AND {scheduled} = %s)" for _ in rolled)
-    rolled_params = [v for country, day in rolled for v in (country, d.day(day))]
     members = [
         ("id", d.number(f"{src}.id")),
         ("number", d.string(f"{src}.number")),
         ("due_on", d.plain(f"{src}.due_on")),
-        ("days_overdue", d.number(days.text())),
-        ("stage", d.string(f"{src}.stage_key")),
+        ("days_overdue", d.number(d.days_since(plan.run_on, f"{src}.due_on"))),
+        ("stage", d.raw(f"{src}.key_json")),
         ("scheduled_on", d.plain(scheduled)),
         ("open_amount", d.plain(d.money_text(f"{src}.open_amount", f"{src}.currency"))),
     ]
     optional = [
-        (f"{src}.contacts > 0", [("from_stage", d.string(f"{src}.from_stage")),
+        (f"{src}.contacts > 0", [("from_stage", d.raw(f"{src}.from_json")),
                                  ("previous_contacts", d.number(f"{src}.contacts")),
                                  ("last_contact_on", d.plain(f"{src}.last_on"))]),
-        (f"({src}.interest_text IS NOT NULL OR {src}.flat_text IS NOT NULL)",
-         [("interest", d.plain(f"{src}.interest_text")), ("flat_compensation", d.plain(f"{src}.flat_text"))]),
     ]  # fmt: skip
-    if rolled:
-        optional.append((rolled_expr, [("rolled_from_non_business_day", d.raw("'true'"))]))
-    # Parameters in textual order: the days in the base object, then the rolled condition.
-    return d.obj(members, optional=optional), [*days.params, *rolled_params]
+    if charged:
+        optional.append((f"({src}.interest_text IS NOT NULL OR {src}.flat_text IS NOT NULL)",
+                         [("interest", d.plain(f"{src}.interest_text")),
+                          ("flat_compensation", d.plain(f"{src}.flat_text"))]))  # fmt: skip
+    if any(plan.rolled_from.values()):
+        optional.append((f"{src}.rolled = 1", [("rolled_from_non_business_day", d.raw("'true'"))]))
+    return d.obj(members, optional=optional)
 
 
-def _explanation() -> d.Value:
+def _explanation(*, charged: bool) -> d.Value:
     law_kind = "CASE WHEN g.kind = 'consumer' THEN 'b2c' ELSE 'b2b' END"
-    length = "jsonb_array_length" if d.is_pg() else "json_array_length"
-    wanted = f"CASE WHEN g.kind = 'consumer' AND {length}(s.consumer_channels) > 0 THEN s.consumer_channels ELSE s.channels END"
+    wanted = "CASE WHEN g.kind = 'consumer' THEN st.consumer_wanted ELSE st.wanted END"
     threshold = d.obj(
         [
             ("minimum", d.plain(d.money_text("g.minimum", "g.currency"))),
@@ -183,22 +210,13 @@ def _explanation() -> d.Value:
         [
             ("rule", d.plain(f"'{RULE_CODE}'")),
             ("rule_version", d.plain(f"'{RULE_VERSION}'")),
-            ("policy_id", d.number("s.policy_id")),
-            (
-                "stage",
-                d.obj(
-                    [
-                        ("key", d.string("s.key")),
-                        ("position", d.number("s.position")),
-                        ("offset_days", d.number("s.offset_days")),
-                    ]
-                ),
-            ),
+            ("policy_id", d.number("st.policy_id")),
+            ("stage", d.raw("st.stage_json")),
             (
                 "channel",
                 d.obj(
                     [
-                        ("chosen", d.string("g.channel")),
+                        ("chosen", d.plain("g.channel")),  # one of reach.CHANNELS
                         ("wanted", d.raw(wanted)),
                         ("preferred", d.string("g.preferred_channel")),
                         ("reachable", reachable),
@@ -208,37 +226,44 @@ def _explanation() -> d.Value:
             ("holds_checked", d.plain("'none_active'")),
             ("threshold", d.when("g.minimum IS NOT NULL", threshold)),
             # The law's explanation as Python priced it, else who the law sees.
-            ("law", d.either("ch.law", law)),
+            ("law", d.either("ch.law", law) if charged else law),
         ]
     )
 
 
-def _actions_select(plan: PlanInput, *, creditor_id: int, now: Any) -> d.Sql:
+def _actions_select(plan: PlanInput, *, creditor_id: int, now: Any, charged: bool) -> d.Sql:
     """CTEs ``adv`` and ``g`` and the SELECT of the day's actions: ACTION_COLUMNS, then the
-    debtor's number (for a dry run's listing)."""
+    debtor's number (for a dry run's listing). ``charged``: whether the law priced anything
+    (``charges_store`` stored rows); without, the charges' table is not joined at all."""
     sql = d.Sql().add("WITH")
-    _adv(sql, with_charges=True)
-    sql.add(f", g AS (SELECT {GROUP_COLUMNS}, ")
+    _stages(sql, plan)
+    _adv(sql, with_charges=charged)
+    sql.add(f", ga AS (SELECT {GROUP_COLUMNS}, ")
     if d.is_pg():
-        item, params = _item_json(plan, "a")
-        sql.add(f"{d.document_agg(item, order_by='a.id')} AS items", *params)
+        item = _item_json(plan, "a", charged=charged)
+        sql.add(f"{d.document_agg(item, order_by='a.id')} AS items")
     else:
         # SQLite's json_group_array keeps no order of its own: aggregate an ordered subquery.
-        item, params = _item_json(plan, "b")
+        item = _item_json(plan, "b", charged=charged)
         sql.add(
             f"(SELECT json_group_array(json(x)) FROM (SELECT {d.document(item)} AS x FROM adv b"
-            " WHERE b.debtor_id = a.debtor_id AND b.currency = a.currency ORDER BY b.id)) AS items",
-            *params,
+            " WHERE b.debtor_id = a.debtor_id AND b.currency = a.currency ORDER BY b.id)) AS items"
         )
     sql.add(" FROM adv a GROUP BY a.debtor_id, a.currency)")
+    _groups(sql, plan)
     sql.add(
         " SELECT %s, g.debtor_id, %s, s.policy_id, g.stage_id, g.channel, s.tone, s.template_key, g.currency,"
-        " g.item_count, g.items, g.open_amount, COALESCE(ch.interest, 0), COALESCE(ch.fees, 0), COALESCE(ch.flat, 0),"
-        " CASE WHEN g.needs_approval = 1 THEN 'awaiting_approval' ELSE 'planned' END,"
-        f" {d.boolean('g.needs_approval = 1')}, {d.document(_explanation())}, '', %s, %s, g.debtor_number"
-        " FROM g JOIN dunning_stage s ON s.id = g.stage_id"
-        f" LEFT JOIN {CHARGES} ch ON ch.debtor_id = g.debtor_id AND ch.currency = g.currency"
-        " AND ch.invoice_id IS NULL",
+        " g.item_count, g.items, g.open_amount, "
+        + ("COALESCE(ch.interest, 0), COALESCE(ch.fees, 0), COALESCE(ch.flat, 0)," if charged else "0, 0, 0,")
+        + " CASE WHEN g.needs_approval = 1 THEN 'awaiting_approval' ELSE 'planned' END,"
+        f" {d.boolean('g.needs_approval = 1')}, {d.document(_explanation(charged=charged))}, '', %s, %s,"
+        " g.debtor_number FROM g JOIN dunning_stage s ON s.id = g.stage_id JOIN st ON st.ix = g.top"
+        + (
+            f" LEFT JOIN {CHARGES} ch ON ch.debtor_id = g.debtor_id AND ch.currency = g.currency"
+            " AND ch.invoice_id IS NULL"
+            if charged
+            else ""
+        ),
         creditor_id,
         d.day(plan.run_on),
         d.stamp(now),
@@ -250,10 +275,10 @@ def _actions_select(plan: PlanInput, *, creditor_id: int, now: Any) -> d.Sql:
 GroupCount = tuple[int, str, int, int, int]  # stage id, channel, needs approval (1/0), actions, items
 
 
-def actions_append(plan: PlanInput, *, creditor_id: int, now: Any) -> list[GroupCount]:
+def actions_append(plan: PlanInput, *, creditor_id: int, now: Any, charged: bool) -> list[GroupCount]:
     """Append the day's actions and the stage history of their items; say how many actions
     (and items) per stage, channel and approval, as ``groups_count`` would."""
-    select = _actions_select(plan, creditor_id=creditor_id, now=now)
+    select = _actions_select(plan, creditor_id=creditor_id, now=now, charged=charged)
     # The debtor's number (the select's last column) is for listings only.
     body = select.text().replace(", g.debtor_number FROM g", " FROM g", 1)
     insert = f"INSERT INTO dunning_action ({', '.join(ACTION_COLUMNS)})"
@@ -285,12 +310,12 @@ def actions_append(plan: PlanInput, *, creditor_id: int, now: Any) -> list[Group
             " AND a.run_on = %s WHERE t.advancing <> 0",
             [creditor_id, d.day(plan.run_on), d.stamp(now), creditor_id, d.day(plan.run_on)],
         )
-    return groups_count()
+    return groups_count(plan)
 
 
-def actions_preview(plan: PlanInput, *, creditor_id: int, now: Any) -> list[dict[str, Any]]:
+def actions_preview(plan: PlanInput, *, creditor_id: int, now: Any, charged: bool) -> list[dict[str, Any]]:
     """The rows ``actions_append`` would write, as dicts by column (plus ``debtor_number``)."""
-    select = _actions_select(plan, creditor_id=creditor_id, now=now)
+    select = _actions_select(plan, creditor_id=creditor_id, now=now, charged=charged)
     with connection.cursor() as cursor:
         cursor.execute(select.text() + " ORDER BY g.debtor_id, g.currency", select.params)
         rows = cursor.fetchall()

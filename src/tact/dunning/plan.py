@@ -5,10 +5,14 @@ history, also in SQL.
 Hand-written SQL through Django's connection, because the decision is one set-based
 query whose shape depends on the creditor's stages (a CASE per stage), which the ORM
 cannot express without correlated subqueries per row. It runs on PostgreSQL and SQLite
-(the few differences — JSON building, date arithmetic, tag matching — are in ``_Dialect``).
+(the few differences — JSON building, date arithmetic, tag matching, lookups — are in
+``dialect.py``).
 
-The plan is materialized in a temporary table (``dunning_plan_tmp``), one row per item due
-for a stage today, held or not. Per item:
+The plan is materialized in two temporary tables. What depends on the debtor alone is
+worked out once per debtor (``dunning_plan_debtor_tmp``): its policy, how it can be
+reached, the hold of the whole debtor, the currencies it has an action in today. The
+items are then one row per item due for a stage today, held or not (``dunning_plan_tmp``),
+narrow, with the debtor's facts joined by hashing. Per item:
 - the debtor's policy: the per-debtor override, else the most specific assignment
   (segment tag, country, kind), else the default policy;
 - its current stage: the highest position in its stage history (append-only), its last
@@ -19,7 +23,8 @@ for a stage today, held or not. Per item:
   (re-running a day, or running an earlier day, sends nothing twice);
 - the stage's minimum days since the item's last contact;
 - the channel: the stage's first channel the debtor can be reached on (e-mail not
-  bounced, a phone, a postal address; ``preferred`` is the debtor's own preference);
+  bounced, a phone, a postal address; ``preferred`` is the debtor's own preference),
+  looked up in a table Python works out per stage and debtor reach (``channel_table``);
 - the hold that stops it (debtor- or item-level, active on ``run_on``), by priority;
 - the debtor's overdue total in the item's currency against the policy's threshold;
 - whether the debtor has an action in that currency on ``run_on`` already (then the item
@@ -40,23 +45,17 @@ from typing import Any, NamedTuple
 
 from django.db import connection
 
-from tact.ledger.models import DebtorKind
-
-from .dialect import Sql, amount, as_date, day, is_pg, literal
-from .models import HoldReason, StageChannel
+from .dialect import Sql, add_days, amount, as_date, day, fence, group_concat, is_pg, literal
+from .models import HoldReason
+from .reach import channel_of, reach_code, stage_pick
 
 HOLD_PRIORITY = list(HoldReason.values)  # index = priority; the first applies
 TEMP = "dunning_plan_tmp"
+DEBTORS = "dunning_plan_debtor_tmp"
 # Rounds of the stage history (see StageHistory) rank as round * ROUND_SPAN + position; a
 # policy has far fewer stages than this.
 ROUND_SPAN = 1000
-TEMPS = (TEMP, "dunning_charge_tmp")
-CHANNEL_REACH = {
-    StageChannel.EMAIL: "has_email",
-    StageChannel.LETTER: "has_address",
-    StageChannel.SMS: "has_phone",
-    StageChannel.PHONE: "has_phone",
-}
+TEMPS = (TEMP, DEBTORS, "dunning_charge_tmp")
 
 
 @dataclass(frozen=True)
@@ -69,6 +68,8 @@ class StageRule:
     min_days_since_contact: int
     channels: tuple[str, ...]
     consumer_channels: tuple[str, ...]
+    needs_approval: bool = False
+    charges: bool = False  # interest, collection costs or flat compensation
 
 
 @dataclass(frozen=True)
@@ -166,20 +167,21 @@ def _policy_expr(sql: Sql, plan: PlanInput) -> None:
 
 
 def _stage_case(sql: Sql, plan: PlanInput) -> None:
-    """The first stage after the current one whose day has come, per policy in order.
+    """The first stage after the current one whose day has come, per policy in order, as its
+    1-based index in ``plan.stages`` (``stage_ix``; within a policy, the higher the later).
 
     A simple CASE on the policy evaluates the policy expression once per row.
     """
     if not plan.stages:
-        sql.add("NULL")
+        sql.add("CAST(NULL AS INTEGER)")
         return
-    by_policy: dict[int, list[StageRule]] = {}
-    for stage in plan.stages:
-        by_policy.setdefault(stage.policy_id, []).append(stage)
+    by_policy: dict[int, list[tuple[int, StageRule]]] = {}
+    for ix, stage in enumerate(plan.stages, 1):
+        by_policy.setdefault(stage.policy_id, []).append((ix, stage))
     sql.add("CASE policy_id")
     for policy_id, stages in by_policy.items():
         sql.add(f" WHEN {int(policy_id)} THEN CASE")
-        for stage in stages:
+        for ix, stage in stages:
             sql.add(
                 f" WHEN cur_pos < {int(stage.position)} AND due_on <= %s",
                 day(plan.run_on - timedelta(days=stage.offset_days)),
@@ -187,53 +189,9 @@ def _stage_case(sql: Sql, plan: PlanInput) -> None:
             if stage.offset_days < 0:
                 # A reminder before the due date makes no sense once the item is overdue.
                 sql.add(" AND due_on >= %s", day(plan.run_on))
-            sql.add(f" THEN {int(stage.id)}")
+            sql.add(f" THEN {ix}")
         sql.add(" END")
     sql.add(" END")
-
-
-def _contact_cutoff(sql: Sql, plan: PlanInput) -> None:
-    if not plan.stages:
-        sql.add("NULL")
-        return
-    sql.add("CASE stage_id")
-    for stage in plan.stages:
-        sql.add(
-            f" WHEN {int(stage.id)} THEN %s", day(plan.run_on - timedelta(days=stage.min_days_since_contact))
-        )
-    sql.add(" END")
-
-
-def _reachable(channel: str) -> str:
-    if channel == StageChannel.PREFERRED:
-        options = " OR ".join(
-            f"(preferred_channel = {literal(c)} AND {flag} = 1)" for c, flag in CHANNEL_REACH.items()
-        )
-        return f"({options} OR preferred_channel = {literal(StageChannel.PORTAL)})"
-    if channel == StageChannel.PORTAL:
-        return "1 = 1"
-    return f"{CHANNEL_REACH[channel]} = 1"
-
-
-def _chain(channels: tuple[str, ...]) -> str:
-    whens = []
-    for channel in channels:
-        value = "preferred_channel" if channel == StageChannel.PREFERRED else literal(channel)
-        whens.append(f"WHEN {_reachable(channel)} THEN {value}")
-    return f"CASE {' '.join(whens)} END"
-
-
-def _channel_case(plan: PlanInput) -> str:
-    if not plan.stages:
-        return "NULL"
-    parts = ["CASE stage_id"]
-    for stage in plan.stages:
-        chain = _chain(stage.channels)
-        if stage.consumer_channels:
-            chain = f"CASE WHEN kind = {literal(DebtorKind.CONSUMER)} THEN {_chain(stage.consumer_channels)} ELSE {chain} END"
-        parts.append(f"WHEN {int(stage.id)} THEN {chain}")
-    parts.append("END")
-    return " ".join(parts)
 
 
 def _minimum_case(sql: Sql, plan: PlanInput) -> None:
@@ -251,41 +209,124 @@ def _minimum_case(sql: Sql, plan: PlanInput) -> None:
     sql.add(" END")
 
 
-def _pre_due_stage_ids(plan: PlanInput) -> str:
-    ids = [str(int(s.id)) for s in plan.stages if s.offset_days < 0]
-    return ", ".join(ids) or "0"
+def _pre_due_stages(plan: PlanInput) -> str:
+    ixs = [str(ix) for ix, s in enumerate(plan.stages, 1) if s.offset_days < 0]
+    return ", ".join(ixs) or "0"
+
+
+def _rolled(sql: Sql, plan: PlanInput) -> None:
+    """1 when the item's step was scheduled on a day that is no business day in its debtor's
+    country, so it goes out today (``rolled_from``), else 0."""
+    rolled = [(country, day_) for country, days in plan.rolled_from.items() for day_ in days]
+    if not rolled or not plan.stages:
+        sql.add("0")
+        return
+    offset = Sql()
+    stage_pick(offset, plan, "stage_ix", [s.offset_days for s in plan.stages], cast="integer")
+    scheduled = add_days("due_on", offset.text())
+    sql.add("CASE WHEN")
+    for n, (country, day_) in enumerate(rolled):
+        sql.add(
+            f"{' OR' if n else ''} (country = %s AND {scheduled} = %s)", country, *offset.params, day(day_)
+        )
+    sql.add(" THEN 1 ELSE 0 END")
+
+
+def _holds(sql: Sql, plan: PlanInput, *, level: str) -> None:
+    """Subquery: the priority of the first hold active on ``run_on`` per debtor (``level``
+    "debtor_id": holds of the whole debtor) or per item ("invoice_id")."""
+    priority = " ".join(f"WHEN {literal(r)} THEN {i}" for i, r in enumerate(HOLD_PRIORITY))
+    run_on = day(plan.run_on)
+    sql.add(
+        f"(SELECT {level}, MIN(CASE reason {priority} END) AS prio FROM dunning_hold"
+        " WHERE creditor_id = %s AND starts_on <= %s AND (ends_on IS NULL OR ends_on >= %s)"
+        f" AND invoice_id IS {'NOT NULL' if level == 'invoice_id' else 'NULL'} GROUP BY {level})",
+        plan.creditor_id,
+        run_on,
+        run_on,
+    )
 
 
 # --- the plan ---------------------------------------------------------------------------------
 
 ITEM_COLUMNS = (
-    "id, number, debtor_id, debtor_number, kind, country, preferred_channel, issued_on, due_on, currency, "
-    "open_amount, policy_id, stage_id, cur_pos, last_on, contacts, reminders, channel, hold_prio, overdue_total, "
-    "minimum, below_threshold, has_email, has_phone, has_address, position, needs_approval, charges"
+    "t.id, t.number, t.debtor_id, pd.debtor_number, pd.kind, pd.country, pd.preferred_channel, t.issued_on, t.due_on,"
+    " t.currency, t.open_amount, t.policy_id, t.stage_id, t.cur_pos, t.last_on, t.contacts, t.reminders, t.channel,"
+    " t.hold_prio, t.overdue_total, t.minimum, t.below_threshold, pd.has_email, pd.has_phone, pd.has_address,"
+    " t.position, t.needs_approval, t.charges"
 )
 
 
+def plan_debtors_sql(plan: PlanInput) -> tuple[str, list[Any]]:
+    """The SELECT behind the debtors' table: per debtor in a country where ``run_on`` is a
+    business day, what the plan needs of it once rather than for each of its items — its
+    policy, whether it can be reached by e-mail, phone and letter (and its reach code), and
+    the hold of the whole debtor that applies, and the currencies it has an action in on
+    ``run_on`` already (``acted``, as ",EUR,USD,"; an item in one of them waits a day)."""
+    c = plan.creditor_id
+    sql = Sql().add(
+        "SELECT d.id AS debtor_id, d.number AS debtor_number, d.kind, d.country, d.preferred_channel, "
+    )
+    _policy_expr(sql, plan)
+    sql.add(
+        " AS policy_id, COALESCE(r.has_email, 0) AS has_email, COALESCE(r.has_phone, 0) AS has_phone,"
+        f" COALESCE(r.has_address, 0) AS has_address, {reach_code()} AS reach, dh.prio AS hold_prio, x.acted"
+        " FROM ledger_debtor d LEFT JOIN dunning_debtorpolicy p ON p.debtor_id = d.id"
+        " LEFT JOIN (SELECT debtor_id,"
+        " MAX(CASE WHEN email <> '' AND email_status <> 'bounced' THEN 1 ELSE 0 END) AS has_email,"
+        " MAX(CASE WHEN phone <> '' AND phone_status <> 'bounced' THEN 1 ELSE 0 END) AS has_phone,"
+        " MAX(CASE WHEN street <> '' AND city <> '' THEN 1 ELSE 0 END) AS has_address"
+        " FROM ledger_contact WHERE creditor_id = %s GROUP BY debtor_id) r ON r.debtor_id = d.id"
+        " LEFT JOIN ",
+        c,
+    )
+    _holds(sql, plan, level="debtor_id")
+    # Aggregated, so that even a plan that takes the actions of the day for none loops over
+    # a computed result rather than scanning the table again for every debtor.
+    sql.add(
+        f" dh ON dh.debtor_id = d.id LEFT JOIN (SELECT debtor_id, ',' || {group_concat('currency')} || ',' AS acted"
+        " FROM dunning_action WHERE creditor_id = %s AND run_on = %s GROUP BY debtor_id) x ON x.debtor_id = d.id"
+        " WHERE d.creditor_id = %s",
+        c,
+        day(plan.run_on),
+        c,
+    )
+    if plan.debtor_id is not None:
+        sql.add(" AND d.id = %s", plan.debtor_id)
+    if plan.business_countries:
+        sql.add(
+            f" AND d.country IN ({', '.join(['%s'] * len(plan.business_countries))})",
+            *plan.business_countries,
+        )
+    else:
+        sql.add(" AND 1 = 0")
+    return sql.text(), sql.params
+
+
 def plan_sql(plan: PlanInput) -> tuple[str, list[Any]]:
-    """The SELECT behind the plan table: one row per item due for a stage today."""
+    """The SELECT behind the plan table: one row per item due for a stage today (its debtor's
+    facts are in the debtors' table, ``DEBTORS``)."""
     c, run_on = plan.creditor_id, day(plan.run_on)
     earliest = min((s.offset_days for s in plan.stages), default=0)
     sql = Sql()
-    # Every open item that could reach a stage, with its debtor's overdue total in its
-    # currency (a credit note is never overdue, so only invoices count).
+    # Every open item that could reach a stage.
     sql.add(
-        "WITH open_items AS (SELECT i.id, i.number, i.debtor_id, i.issued_on, i.due_on, i.currency, i.open_amount,"
-        " SUM(CASE WHEN i.due_on < %s THEN i.open_amount ELSE 0 END)"
-        " OVER (PARTITION BY i.debtor_id, i.currency) AS overdue_total"
+        "WITH open_items AS (SELECT i.id, i.number, i.debtor_id, i.issued_on, i.due_on, i.currency, i.open_amount"
         " FROM ledger_invoice i WHERE i.creditor_id = %s AND i.kind = 'invoice' AND i.open_amount > 0"
         " AND i.due_on <= %s",
-        run_on,
         c,
         # No item due later than this reaches even the earliest stage.
         day(plan.run_on - timedelta(days=earliest)),
     )
     if plan.debtor_id is not None:
         sql.add(" AND i.debtor_id = %s", plan.debtor_id)
-    sql.add("),")
+    # Its debtor's overdue total in its currency (a credit note is never overdue, so only
+    # invoices count): hashed by debtor and currency rather than sorted.
+    sql.add(
+        "), overdue AS (SELECT debtor_id, currency, SUM(CASE WHEN due_on < %s THEN open_amount ELSE 0 END)"
+        " AS overdue_total FROM open_items GROUP BY debtor_id, currency),",
+        run_on,
+    )
     # The history of the items that are open: a paid item's history is never read again.
     sql.add(
         # The current stage is the highest position of the latest round (a reset row, position
@@ -299,92 +340,85 @@ def plan_sql(plan: PlanInput) -> tuple[str, list[Any]]:
         " WHERE h.creditor_id = %s GROUP BY h.invoice_id),",
         c,
     )
-    sql.add(" items AS (SELECT o.*, d.number AS debtor_number, d.kind, d.country, d.preferred_channel, ")
-    _policy_expr(sql, plan)
     sql.add(
-        " AS policy_id, COALESCE(h.cur_pos, -1) AS cur_pos, COALESCE(h.cur_round, 0) AS cur_round, h.last_on,"
-        " COALESCE(h.contacts, 0) AS contacts,"
-        " COALESCE(h.reminders, 0) AS reminders"
-        " FROM open_items o JOIN ledger_debtor d ON d.id = o.debtor_id"
-        " LEFT JOIN dunning_debtorpolicy p ON p.debtor_id = d.id"
+        " items AS (SELECT o.*, ov.overdue_total, pd.policy_id, pd.reach, pd.country, pd.hold_prio AS debtor_hold,"
+        " COALESCE(h.cur_pos, -1) AS cur_pos, COALESCE(h.cur_round, 0) AS cur_round, h.last_on,"
+        " COALESCE(h.contacts, 0) AS contacts, COALESCE(h.reminders, 0) AS reminders"
+        f" FROM open_items o JOIN {DEBTORS} pd ON pd.debtor_id = o.debtor_id"
+        " JOIN overdue ov ON ov.debtor_id = o.debtor_id AND ov.currency = o.currency"
         " LEFT JOIN hist h ON h.invoice_id = o.id"
-        " WHERE (h.last_on IS NULL OR h.last_on < %s)",
+        " WHERE (h.last_on IS NULL OR h.last_on < %s)"
+        # The debtor has an action in this currency today already.
+        " AND (pd.acted IS NULL OR pd.acted NOT LIKE '%%,' || o.currency || ',%%')),",
         run_on,
     )
-    if plan.business_countries:
-        sql.add(
-            f" AND d.country IN ({', '.join(['%s'] * len(plan.business_countries))})",
-            *plan.business_countries,
-        )
-    else:
-        sql.add(" AND 1 = 0")
-    sql.add("), staged AS (SELECT items.*, ")
+    # Each level below is computed once per row (a fence keeps PostgreSQL from copying its
+    # expressions into every place the next level uses them).
+    sql.add(" staged AS (SELECT items.*, ")
     _stage_case(sql, plan)
-    sql.add(
-        " AS stage_id FROM items),"
-        " due AS (SELECT staged.* FROM staged WHERE stage_id IS NOT NULL AND (last_on IS NULL OR last_on <= "
-    )
-    _contact_cutoff(sql, plan)
-    sql.add(
-        ")), reach AS (SELECT debtor_id,"
-        " MAX(CASE WHEN email <> '' AND email_status <> 'bounced' THEN 1 ELSE 0 END) AS has_email,"
-        " MAX(CASE WHEN phone <> '' AND phone_status <> 'bounced' THEN 1 ELSE 0 END) AS has_phone,"
-        " MAX(CASE WHEN street <> '' AND city <> '' THEN 1 ELSE 0 END) AS has_address"
-        " FROM ledger_contact WHERE creditor_id = %s GROUP BY debtor_id),",
-        c,
-    )
-    priority = " ".join(f"WHEN {literal(r)} THEN {i}" for i, r in enumerate(HOLD_PRIORITY))
-    sql.add(
-        f" holds AS (SELECT debtor_id, invoice_id, MIN(CASE reason {priority} END) AS prio FROM dunning_hold"
-        " WHERE creditor_id = %s AND starts_on <= %s AND (ends_on IS NULL OR ends_on >= %s)"
-        " GROUP BY debtor_id, invoice_id),",
-        c,
-        run_on,
-        run_on,
-    )
-    sql.add(
-        " facts AS (SELECT due.*, COALESCE(r.has_email, 0) AS has_email, COALESCE(r.has_phone, 0) AS has_phone,"
-        " COALESCE(r.has_address, 0) AS has_address,"
-        " CASE WHEN dh.prio IS NULL THEN ih.prio WHEN ih.prio IS NULL OR dh.prio <= ih.prio THEN dh.prio"
-        " ELSE ih.prio END AS hold_prio"
-        " FROM due LEFT JOIN reach r ON r.debtor_id = due.debtor_id"
-        " LEFT JOIN holds dh ON dh.debtor_id = due.debtor_id AND dh.invoice_id IS NULL"
-        " LEFT JOIN holds ih ON ih.invoice_id = due.id),"
-    )
-    sql.add(f" chosen AS (SELECT facts.*, {_channel_case(plan)} AS channel, ")
+    sql.add(f" AS stage_ix FROM items{fence()}), due AS (SELECT staged.*, ")
+    stage_pick(sql, plan, "stage_ix", [s.id for s in plan.stages], cast="integer")
+    sql.add(" AS stage_id, ")
+    stage_pick(sql, plan, "stage_ix", [s.position for s in plan.stages], cast="integer")
+    sql.add(" AS position, ")
+    channel_of(sql, plan, "stage_ix", "reach")
+    sql.add(" AS channel, ")
     _minimum_case(sql, plan)
     sql.add(
-        " AS minimum FROM facts),"
-        " judged AS (SELECT chosen.*, CASE WHEN minimum IS NOT NULL AND overdue_total < minimum"
-        f" AND stage_id NOT IN ({_pre_due_stage_ids(plan)}) THEN 1 ELSE 0 END AS below_threshold FROM chosen)"
+        " AS minimum, CASE WHEN debtor_hold IS NULL THEN ih.prio"
+        " WHEN ih.prio IS NULL OR debtor_hold <= ih.prio THEN debtor_hold ELSE ih.prio END AS hold_prio, "
     )
-    columns = ", ".join(f"j.{c}" for c in ITEM_COLUMNS.split(", ")[:-3])
+    stage_pick(sql, plan, "stage_ix", [s.needs_approval for s in plan.stages], cast="boolean")
+    sql.add(" AS needs_approval, ")
+    stage_pick(sql, plan, "stage_ix", [s.charges for s in plan.stages], cast="boolean")
+    sql.add(" AS charges, ")
+    _rolled(sql, plan)
+    sql.add(" AS rolled FROM staged LEFT JOIN ")
+    _holds(sql, plan, level="invoice_id")
+    sql.add(" ih ON ih.invoice_id = staged.id WHERE stage_ix IS NOT NULL AND (last_on IS NULL OR last_on <= ")
+    stage_pick(
+        sql, plan, "stage_ix", [day(plan.run_on - timedelta(days=s.min_days_since_contact)) for s in plan.stages],
+        cast="date",
+    )  # fmt: skip
     sql.add(
-        f" SELECT {columns}, j.cur_round, s.position, s.needs_approval,"
-        " (s.charges_interest OR s.charges_fees OR s.charges_flat_compensation) AS charges,"
-        " CASE WHEN j.hold_prio IS NULL AND j.below_threshold = 0 AND j.channel IS NOT NULL THEN 1 ELSE 0 END"
-        " AS advancing"
-        " FROM judged j JOIN dunning_stage s ON s.id = j.stage_id"
-        " WHERE NOT EXISTS (SELECT 1 FROM dunning_action a WHERE a.creditor_id = %s AND a.debtor_id = j.debtor_id"
-        " AND a.currency = j.currency AND a.run_on = %s)",
-        c,
-        run_on,
+        f"){fence()}),"
+        " judged AS (SELECT due.*, CASE WHEN minimum IS NOT NULL AND overdue_total < minimum"
+        f" AND stage_ix NOT IN ({_pre_due_stages(plan)}) THEN 1 ELSE 0 END AS below_threshold FROM due)"
+        " SELECT id, number, debtor_id, issued_on, due_on, currency, open_amount, overdue_total, policy_id, stage_ix,"
+        " stage_id, position, cur_pos, cur_round, last_on, contacts, reminders, channel, hold_prio, minimum,"
+        " below_threshold, needs_approval, charges, rolled,"
+        " CASE WHEN hold_prio IS NULL AND below_threshold = 0 AND channel IS NOT NULL THEN 1 ELSE 0 END AS advancing"
+        " FROM judged"
     )
     return sql.text(), sql.params
 
 
 def plan_materialize(plan: PlanInput) -> None:
-    """Compute the plan into the temporary plan table (dropped with ``plan_drop``)."""
-    text, params = plan_sql(plan)
+    """Compute the plan into the temporary tables (dropped with ``plan_drop``): the debtors'
+    facts, then the items due.
+
+    PostgreSQL gathers statistics of each table's join keys (a few hundredths of a second):
+    without them it takes a debtor id for one of 200 values and sorts the items to merge
+    them rather than hash them."""
     plan_drop()
     with connection.cursor() as cursor:
+        text, params = plan_debtors_sql(plan)
+        cursor.execute(f"CREATE TEMPORARY TABLE {DEBTORS} AS {text}", params)
+        if is_pg():
+            cursor.execute(f"ANALYZE {DEBTORS} (debtor_id)")
+        text, params = plan_sql(plan)
         cursor.execute(f"CREATE TEMPORARY TABLE {TEMP} AS {text}", params)
+        if is_pg():
+            cursor.execute(f"ANALYZE {TEMP} (debtor_id, currency)")
 
 
 def plan_drop() -> None:
     """Drop the cycle's temporary tables (PostgreSQL would at the session's end; SQLite keeps
     them per connection)."""
     with connection.cursor() as cursor:
+        if is_pg():
+            cursor.execute(f"DROP TABLE IF EXISTS {', '.join(TEMPS)}")
+            return
         for table in TEMPS:
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
@@ -427,7 +461,8 @@ def plan_items(*, advancing: bool | None = None, charges: bool | None = None) ->
         where.append("charges" if charges else "NOT charges")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {ITEM_COLUMNS} FROM {TEMP} WHERE {' AND '.join(where)} ORDER BY debtor_id, currency, id"
+            f"SELECT {ITEM_COLUMNS} FROM {TEMP} t JOIN {DEBTORS} pd ON pd.debtor_id = t.debtor_id"
+            f" WHERE {' AND '.join(where)} ORDER BY t.debtor_id, t.currency, t.id"
         )
         return _due_items(cursor.fetchall())
 
