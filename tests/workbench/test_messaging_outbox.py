@@ -155,3 +155,15 @@ def test_the_cycles_reminder_is_on_the_timeline_of_the_debtor_and_of_the_items_i
         )
     page = text_of(signed_in.get(link))
     assert reminder.template_key in page and reminder.subject in page
+
+
+def test_a_message_a_contact_rule_holds_back_says_which_rule_in_words(signed_in, portfolio, creditor):
+    held = a_message(
+        creditor, portfolio.mueller, status="queued", held_reason="quiet_hours", subject="Erinnerung"
+    )
+
+    listing = text_of(signed_in.get(reverse("workbench:outbox")))
+    page = text_of(signed_in.get(reverse("workbench:message", args=[held.pk])))
+
+    assert "held: quiet hours" in listing and "quiet_hours" not in listing
+    assert "quiet hours · next try" in page

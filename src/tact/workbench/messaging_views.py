@@ -486,15 +486,9 @@ def outbox(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs, OUTBOX_PER_PAGE).get_page(request.GET.get("page", 1))
     since = clock.now() - timedelta(days=OUTBOX_COUNT_DAYS)
     counts = msg_selectors.messages_status_counts(since=since)
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {
-        "form": form,
-        "page": page,
-        "counts": counts,
-        "days": OUTBOX_COUNT_DAYS,
-        "query": query.urlencode(),
-    }
+    for message in page:
+        message.held_label = _held_label(message)
+    context = {"form": form, "page": page, "counts": counts, "days": OUTBOX_COUNT_DAYS}
     return render(request, "workbench/messaging/outbox.html", context)
 
 
@@ -523,6 +517,20 @@ EVENT_TITLES = {
     "recovered": _lazy("Found unsent after a stop; sent again"),
     "in_doubt": _lazy("Found handed over after a stop; counted as sent"),
 }
+# Why a message waits: the contact rule's code in words (the outbox records the code).
+HELD_REASONS = {
+    "quiet_hours": _lazy("quiet hours"),
+    "weekly_cap": _lazy("contacts per week"),
+    "sunday": _lazy("Sunday"),
+    "public_holiday": _lazy("public holiday"),
+    "no_window": _lazy("no time to send found"),
+}
+
+
+def _held_label(message: Message) -> str:
+    return str(HELD_REASONS.get(message.held_reason, message.held_reason.replace("_", " ")))
+
+
 # Internal ids in event details say nothing to a person (the page links what matters).
 HIDDEN_DETAILS = frozenset({"items", "action", "template", "message", "contact", "worker"})
 STATUS_NAMES = dict(MessageStatus.choices)
@@ -563,6 +571,7 @@ def message_detail(request: HttpRequest, message_id: int) -> HttpResponse:
         "events": [_event_row(e) for e in msg_selectors.message_events(message=message)],
         "related": msg_selectors.message_related(message=message),
         "document": msg_selectors.message_document(message=message),
+        "held_label": _held_label(message),
     }
     return render(request, "workbench/messaging/message.html", context)
 
