@@ -43,6 +43,10 @@ def portal_base(settings, live_server):
 
 def link_in_email(creditor, debtor, items) -> str:
     """Render the friendly reminder e-mail as messaging would and take the portal link from it."""
+    from tact.messaging.defaults import shipped_sync
+    from tact.messaging.models import MessageTemplate
+
+    shipped_sync(model=MessageTemplate)  # a transactional test may have emptied the shipped texts
     with scope(creditor=creditor):
         ctx = message_context(creditor=creditor, debtor=debtor, items=items,
                               action_facts={"stage": "friendly_reminder"}, today=TODAY)  # fmt: skip
@@ -134,7 +138,7 @@ def test_paying_with_the_test_provider_closes_the_item_on_a_phone(page, portal_b
     assert page.locator(".item-number").all_inner_texts() == ["Invoice RE-2001"]
     page.click("text=Pay now")
     page.wait_for_selector("#online-h")
-    assert page.locator(".qr-code svg").count() == 1
+    assert page.locator(".qr-code img").count() == 1
     shoot(page, "pay-en")
     page.click("text=Continue to payment")
     page.wait_for_selector("text=Test payment provider")

@@ -43,7 +43,7 @@ def test_the_overview_is_in_the_debtors_language_with_a_switch(client, world):
 
 def test_the_pay_page_shows_the_structured_reference_and_the_qr_code(client, world):
     page = client.get(link(world.business) + "pay/").content.decode()
-    assert "RF" in page and "<svg" in page
+    assert "RF" in page and 'src="data:image/png;base64,' in page
     assert "DE89370400440532013000" in page
 
 

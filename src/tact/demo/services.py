@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -327,7 +328,7 @@ def ledger_clear(*, creditor: Creditor) -> dict[str, int]:
 def _has_creditor(model: type[models.Model]) -> bool:
     try:
         return model._meta.get_field("creditor").related_model is Creditor
-    except LookupError:
+    except (LookupError, FieldDoesNotExist):
         return False
 
 
