@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
-from tact.core.models import AmountField, currency_field
+from tact.core.models import AmountField, SavedLayout, currency_field
 
 
 class StatementFormat(models.TextChoices):
@@ -181,21 +181,9 @@ class PayerAccount(models.Model):
         return f"{self.iban} → {self.debtor_id}"
 
 
-class CsvMapping(models.Model):
-    """A creditor's saved layout of its bank's CSV export."""
-
-    creditor = models.ForeignKey(
-        "tenancy.Creditor", on_delete=models.CASCADE, related_name="+", db_index=False
-    )
-    name = models.CharField(max_length=100)
-    # our field -> their header: {"booked_on": "Buchungstag", "amount": "Betrag", ...}
-    columns = models.JSONField(default=dict)
-    # {"delimiter": ";", "decimal": ",", "date_format": "%d.%m.%Y", "encoding": "cp1252"}
-    options = models.JSONField(default=dict, blank=True)
-    is_default = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = ScopedManager(creditor="creditor")
+class CsvMapping(SavedLayout):
+    """A creditor's saved layout of its bank's CSV export
+    (options: {"delimiter": ";", "decimal": ",", "date_format": "%d.%m.%Y", "encoding": "cp1252"})."""
 
     class Meta:
         constraints = [
@@ -204,6 +192,3 @@ class CsvMapping(models.Model):
                 fields=["creditor"], condition=Q(is_default=True), name="bank_csv_mapping_one_default"
             ),
         ]
-
-    def __str__(self) -> str:
-        return self.name

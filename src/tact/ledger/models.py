@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
-from tact.core.models import AmountField, currency_field
+from tact.core.models import AmountField, SavedLayout, currency_field
 from tact.tenancy.models import COUNTRIES, LANGUAGES
 
 
@@ -355,21 +355,9 @@ class ImportRun(models.Model):
         return f"{self.filename} ({self.status})"
 
 
-class ColumnMapping(models.Model):
-    """A creditor's saved column layout for ledger files their ERP exports."""
-
-    creditor = models.ForeignKey(
-        "tenancy.Creditor", on_delete=models.CASCADE, related_name="+", db_index=False
-    )
-    name = models.CharField(max_length=100)
-    # {"invoice_number": "Beleg", "due_date": "Zahlbar bis", ...}: our field -> their header
-    columns = models.JSONField(default=dict)
-    # Per-file conventions that cannot be told from the data: {"date_order": "dmy", "decimal": ","}
-    options = models.JSONField(default=dict, blank=True)
-    is_default = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = ScopedManager(creditor="creditor")
+class ColumnMapping(SavedLayout):
+    """A creditor's saved column layout for ledger files their ERP exports
+    (options: {"date_order": "dmy", "decimal": ","})."""
 
     class Meta:
         constraints = [
@@ -378,6 +366,3 @@ class ColumnMapping(models.Model):
                 fields=["creditor"], condition=Q(is_default=True), name="mapping_one_default"
             ),
         ]
-
-    def __str__(self) -> str:
-        return self.name
