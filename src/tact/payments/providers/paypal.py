@@ -42,7 +42,7 @@ from tact.core.money import quantize
 from .. import conf
 from ..errors import ProviderUnavailable, SignatureInvalid
 from .base import APPROVED, CANCELLED, FAILED, OTHER, PAID, ProviderCheckout, ProviderEvent
-from .http import ApiAdapter, HttpClient, header, unavailable
+from .http import ApiAdapter, HttpClient, HttpResponse, header, unavailable
 
 BASES = {"live": "https://api-m.paypal.com", "sandbox": "https://api-m.sandbox.paypal.com"}
 SIGNATURE_HEADERS = {
@@ -211,7 +211,7 @@ class PayPalProvider(ApiAdapter):
 
     def _api(
         self, method: str, path: str, payload: Any = None, *, raw: bytes | None = None, request_id: str = ""
-    ):
+    ) -> HttpResponse:
         headers = {"Authorization": f"Bearer {self._access_token()}", "Content-Type": "application/json"}
         if request_id:
             headers["PayPal-Request-Id"] = request_id
