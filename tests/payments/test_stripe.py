@@ -26,6 +26,7 @@ NOW = datetime(2025, 12, 1, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))
 URL = "/payments/webhooks/stripe/"
 SECRET = "whsec_test_5f3c0a"
 SESSIONS = "https://api.stripe.com/v1/checkout/sessions"
+INTENT = "https://api.stripe.com/v1/payment_intents/pi_3MtwBwLkdIwHu7ix?expand%5B%5D=payment_method"
 
 
 @pytest.fixture(autouse=True)
@@ -41,6 +42,7 @@ def api(settings, monkeypatch):
     settings.TACT_PAYMENTS_PUBLIC_URL = "https://pay.example.com"
     fake = FakeApi()
     fake.on("POST", SESSIONS, lambda request: (200, session(request.form()["client_reference_id"])))
+    fake.on("GET", INTENT, (200, intent_with_method("ideal")))
     monkeypatch.setitem(PROVIDERS, "stripe", StripeProvider(http=fake))
     return fake
 
@@ -61,6 +63,12 @@ def session(public_id, *, status="open", payment_status="unpaid", types=None, in
         "status": status,
         "url": "https://checkout.stripe.com/c/pay/cs_test_a1B2c3D4e5F6g7H8",
     }
+
+
+def intent_with_method(kind):
+    """A PaymentIntent with ``expand[]=payment_method``, as Stripe's API reference shows it."""
+    return {"id": "pi_3MtwBwLkdIwHu7ix", "object": "payment_intent", "status": "succeeded",
+            "payment_method": {"id": "pm_1NvsLn2eZvKYlo2C", "object": "payment_method", "type": kind}}  # fmt: skip
 
 
 def event(kind, obj, *, event_id="evt_1QaZ0x2eZvKYlo2C"):
@@ -117,6 +125,7 @@ def test_a_paid_session_records_the_payment_once(client, creditor, items, api):
     with scope(creditor=creditor):
         payment = Payment.objects.get()
         assert (payment.amount, payment.external_id) == (Decimal("500.0000"), "stripe:pi_3MtwBwLkdIwHu7ix")
+        assert payment.method == "ideal"  # read from the PaymentIntent: the session allowed four
         assert dict(Invoice.objects.values_list("number", "open_amount"))["RE-1"] == Decimal("690.0000")
         checkout.refresh_from_db()
         assert checkout.status == "paid"
@@ -221,3 +230,12 @@ def test_a_session_stripe_refuses_is_an_invalid_checkout_marked_failed(creditor,
     assert refused.value.field == "provider"
     with scope(creditor=creditor):
         assert Checkout.objects.get().status == "failed"
+
+
+def test_when_stripe_cannot_say_the_method_the_payment_is_booked_as_other(client, creditor, items, api):
+    api.on("GET", INTENT, (500, {"error": {"type": "api_error"}}))
+    checkout = checkout_for(creditor, list(items), "500.00", provider="stripe")
+    body = event("checkout.session.completed", paid_session(checkout))
+    assert post(client, body, signed(body)).status_code == 200
+    with scope(creditor=creditor):
+        assert Payment.objects.get().method == "other"

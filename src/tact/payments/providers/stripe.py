@@ -23,6 +23,8 @@ Events acted on (``data.object`` is a Checkout Session unless said otherwise):
   payment; the other finds the checkout paid.
 
 Everything else is recorded and ignored. Amounts are integers in the currency's minor unit.
+When several methods were allowed, the one used is read from the PaymentIntent
+(``GET /v1/payment_intents/<id>?expand[]=payment_method``).
 """
 
 from __future__ import annotations
@@ -30,11 +32,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from tact.core.money import minor_unit, quantize
 
@@ -43,6 +46,7 @@ from ..errors import ProviderUnavailable, SignatureInvalid
 from .base import CANCELLED, FAILED, OTHER, PAID, ProviderCheckout, ProviderEvent
 from .http import ApiAdapter, header, unavailable
 
+log = logging.getLogger(__name__)
 HEADER = "Stripe-Signature"
 TOLERANCE_SECONDS = 300
 DEFAULT_METHODS = "card,sepa_debit,ideal,bancontact"
@@ -205,10 +209,11 @@ class StripeProvider(ApiAdapter):
         intent = session.get("payment_intent")
         if isinstance(intent, Mapping):  # expanded
             intent = intent.get("id")
+        method = self._method(session.get("payment_method_types"), intent=intent) if ours == PAID else "other"
         return ProviderEvent(
             event_id=event_id, kind=ours, raw_kind=kind, checkout_ref=str(session["id"]),
             amount=from_minor(session.get("amount_total"), currency) if currency else None,
-            currency=currency, payment_ref=str(intent or ""), method=_method(session.get("payment_method_types")),
+            currency=currency, payment_ref=str(intent or ""), method=method,
             public_id=str(session.get("client_reference_id") or ""),
         )  # fmt: skip
 
@@ -218,17 +223,31 @@ class StripeProvider(ApiAdapter):
         return ProviderEvent(
             event_id=event_id, kind=PAID, raw_kind="payment_intent.succeeded", checkout_ref="",
             amount=from_minor(received, currency) if currency else None, currency=currency,
-            payment_ref=str(intent["id"]), method=_method(intent.get("payment_method_types")),
+            payment_ref=str(intent["id"]), method=self._method(intent.get("payment_method_types"), intent=intent.get("id")),
             public_id=str((intent.get("metadata") or {}).get(METADATA_KEY) or ""),
         )  # fmt: skip
 
+    def _method(self, types: object, *, intent: object) -> str:
+        """The ledger's method. The events do not say which of several allowed types the
+        payer used, so then the PaymentIntent is read with its payment method expanded.
+        That read is a nicety: when Stripe does not answer, the payment is still booked,
+        with the method "other", rather than the money waiting for it."""
+        if isinstance(types, list) and len(types) == 1:
+            return METHODS.get(str(types[0]), "other")
+        key = conf.setting("TACT_STRIPE_SECRET_KEY")
+        if not isinstance(intent, str) or not intent.startswith("pi_") or not key:
+            return "other"
+        try:
+            response = self.http(
+                "GET", f"{self._base()}/v1/payment_intents/{quote(intent)}?expand%5B%5D=payment_method",
+                headers={"Authorization": f"Bearer {key}"},
+            )  # fmt: skip
+        except ProviderUnavailable as exc:
+            log.warning("payments.stripe_method_unknown", extra={"intent": intent, "why": exc.message})
+            return "other"
+        found = response.json() if response.ok else None
+        method = (found or {}).get("payment_method") if isinstance(found, dict) else None
+        return METHODS.get(str(method.get("type")), "other") if isinstance(method, dict) else "other"
+
     def _base(self) -> str:
         return conf.setting("TACT_STRIPE_API_BASE", "https://api.stripe.com").rstrip("/")
-
-
-def _method(types: object) -> str:
-    """The ledger's method when the session allowed one type; else "other" (the event does
-    not say which of several the payer chose)."""
-    if isinstance(types, list) and len(types) == 1:
-        return METHODS.get(str(types[0]), "other")
-    return "other"
