@@ -239,3 +239,16 @@ def test_when_stripe_cannot_say_the_method_the_payment_is_booked_as_other(client
     assert post(client, body, signed(body)).status_code == 200
     with scope(creditor=creditor):
         assert Payment.objects.get().method == "other"
+
+
+def test_a_payment_intent_that_is_not_a_tact_checkouts_is_recorded_and_books_nothing(
+    client, creditor, items, api
+):
+    shop_sale = {"id": "pi_shop", "object": "payment_intent", "amount_received": 1999, "currency": "eur",
+                 "status": "succeeded", "payment_method_types": ["card", "ideal"], "metadata": {}}  # fmt: skip
+    body = event("payment_intent.succeeded", shop_sale)
+    assert post(client, body, signed(body)).status_code == 200
+    assert WebhookEvent.objects.get().outcome == "unknown_checkout"
+    assert api.requests == []  # Stripe was not asked about someone else's payment
+    with scope(creditor=creditor):
+        assert not Payment.objects.exists()

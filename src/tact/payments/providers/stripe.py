@@ -220,11 +220,19 @@ class StripeProvider(ApiAdapter):
     def _intent_event(self, *, event_id: str, intent: Mapping[str, Any]) -> ProviderEvent:
         currency = str(intent.get("currency") or "").upper()
         received = intent.get("amount_received", intent.get("amount"))
+        public_id = str((intent.get("metadata") or {}).get(METADATA_KEY) or "")
+        # A PaymentIntent without our metadata is not a tact checkout's (the creditor's shop
+        # may share the Stripe account): recorded, never booked, and Stripe is not asked.
+        ours = PAID if public_id else OTHER
+        method = (
+            self._method(intent.get("payment_method_types"), intent=intent.get("id"))
+            if ours == PAID
+            else "other"
+        )
         return ProviderEvent(
-            event_id=event_id, kind=PAID, raw_kind="payment_intent.succeeded", checkout_ref="",
+            event_id=event_id, kind=ours, raw_kind="payment_intent.succeeded", checkout_ref="",
             amount=from_minor(received, currency) if currency else None, currency=currency,
-            payment_ref=str(intent["id"]), method=self._method(intent.get("payment_method_types"), intent=intent.get("id")),
-            public_id=str((intent.get("metadata") or {}).get(METADATA_KEY) or ""),
+            payment_ref=str(intent["id"]), method=method, public_id=public_id,
         )  # fmt: skip
 
     def _method(self, types: object, *, intent: object) -> str:
