@@ -15,8 +15,11 @@ import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from ..errors import ProviderUnavailable
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}  # a local stand-in of a provider's API may be plain HTTP
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +52,8 @@ class UrllibClient:
     def __call__(
         self, method: str, url: str, *, headers: Mapping[str, str], body: bytes | None = None
     ) -> HttpResponse:
-        if not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+        parts = urlsplit(url)
+        if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in LOOPBACK):
             raise ProviderUnavailable(provider=self.provider, problem=f"refusing a plain-HTTP API URL {url}")
         request = urllib.request.Request(url, data=body, headers=dict(headers), method=method)  # noqa: S310
         try:
