@@ -10,11 +10,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tact.arrangements.models import DisputeReason
+from tact.core.templatetags.tact_format import ldate, money
 from tact.ledger.errors import InvalidLedgerField
 from tact.ledger.models import Channel
 from tact.ledger.services import normalize_phone
 from tact.tenancy.models import LANGUAGES
-from tact.workbench.templatetags.tact_format import ldate, money
 
 from .models import SecondFactor
 from .uploads import Checked, UploadRefused, upload_check

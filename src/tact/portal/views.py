@@ -22,6 +22,7 @@ from django_scopes import scope
 from tact.arrangements.errors import ArrangementInvalid
 from tact.arrangements.services import open_balance
 from tact.core.money import quantize
+from tact.core.templatetags.tact_format import ldate, money
 from tact.payments.errors import CheckoutInvalid
 from tact.payments.models import CheckoutStatus
 from tact.payments.selectors import checkout_by_public_id
@@ -339,8 +340,6 @@ def _service_error(form, exc: ArrangementInvalid) -> None:
 @portal_page()
 @require_http_methods(["GET", "POST"])
 def promise(request: HttpRequest, access: Access) -> HttpResponse:
-    from tact.workbench.templatetags.tact_format import ldate, money
-
     today = _today(access)
     currency = access.debtor.currency
     balance = quantize(open_balance(debtor=access.debtor), currency)

@@ -155,7 +155,7 @@ def _field_label(subject_type: str, name: str) -> str:
 
 
 def _value(name: str, value: Any, currency: str) -> str:
-    from .templatetags.tact_format import ldate, money, number
+    from tact.core.templatetags.tact_format import ldate, money, number
 
     if value is None or value == "":
         return "—"
@@ -176,7 +176,7 @@ def _value(name: str, value: Any, currency: str) -> str:
 
 def _portal_detail(action: str, after: dict[str, Any], currency: str) -> str:
     """What the debtor did on the portal, in a line (portal.services writes the facts)."""
-    from .templatetags.tact_format import ldate, money
+    from tact.core.templatetags.tact_format import ldate, money
 
     def amount() -> str:
         return (
@@ -216,9 +216,8 @@ def _portal_detail(action: str, after: dict[str, Any], currency: str) -> str:
 
 def _call_detail(after: dict[str, Any], currency: str) -> str:
     """A recorded call: the outcome and what was agreed (messaging.calls writes the facts)."""
+    from tact.core.templatetags.tact_format import ldate, money
     from tact.messaging.services import CallOutcome
-
-    from .templatetags.tact_format import ldate, money
 
     def day(name: str) -> str:
         return ldate(date.fromisoformat(after[name]))
@@ -340,7 +339,7 @@ def _day(on: date, tz: ZoneInfo) -> datetime:
 
 
 def _issued(item: Invoice, tz: ZoneInfo) -> TimelineEntry:
-    from .templatetags.tact_format import ldate, money
+    from tact.core.templatetags.tact_format import ldate, money
 
     title = (
         _("Credit note %(number)s issued")
@@ -359,7 +358,7 @@ def _issued(item: Invoice, tz: ZoneInfo) -> TimelineEntry:
 
 
 def _received(payment: Payment, tz: ZoneInfo, *, applied: Decimal | None = None) -> TimelineEntry:
-    from .templatetags.tact_format import money
+    from tact.core.templatetags.tact_format import money
 
     amount = money(payment.amount, payment.currency)
     if applied is not None and applied != payment.amount:
