@@ -72,8 +72,8 @@ LANGUAGE_CODES = [code for code, _name in LANGUAGES]
 
 
 def _address(request: HttpRequest) -> str:
-    # Behind a proxy, the proxy must set REMOTE_ADDR (gunicorn --forwarded-allow-ips).
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    # Behind a proxy: TACT_TRUSTED_PROXIES names it, and X-Forwarded-For gives the client.
+    return ratelimit.client_address(request)
 
 
 def _private(response: HttpResponse, language: str | None = None) -> HttpResponse:
