@@ -126,3 +126,15 @@ def test_a_debtor_without_an_e_mail_address_gets_the_page_confirmation_only(clie
     )
     assert response.status_code == 302
     assert confirmations(creditor, world.business) == []
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "reason"),
+    [("de", "Stornierung anfragen", "Widerrufsrecht"), ("nl", "Annulering aanvragen", "herroepingsrecht"),
+     ("fr", "Demander une annulation", "droit de rétractation")],
+)  # fmt: skip
+def test_the_cancellation_page_speaks_the_chosen_language(client, world, language, title, reason):
+    path = verified(client, world.consumer)
+    client.post(path + "language/", {"language": language, "next": path})
+    page = client.get(path + "cancel/").content.decode()
+    assert f'<html lang="{language}">' in page and title in page and reason in page

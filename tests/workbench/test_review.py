@@ -192,3 +192,10 @@ def test_the_faq_is_edited_by_an_admin_only(client, creditor, member):
     client.post(f"/settings/faq/{entry.pk}/delete/")
     with scope(creditor=creditor):
         assert not FaqEntry.objects.exists()
+
+
+def test_the_review_list_is_in_the_members_language(signed_in, creditor):
+    open_dispute(creditor)
+    signed_in.post("/i18n/setlang/", {"language": "de", "next": "/review/"})
+    page = signed_in.get("/review/").content.decode()
+    assert "Einwände und Anfragen" in page and "Antwort bis" in page
