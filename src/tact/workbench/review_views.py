@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tact.arrangements.errors import ArrangementInvalid
+from tact.core.money import quantize
 from tact.messaging.errors import ToneRefused
 from tact.messaging.sending import outbox_send_now
 from tact.portal import review
@@ -39,6 +40,18 @@ def review_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _decision_error(exc: ArrangementInvalid) -> str:
+    """The service's refusal in the member's language (the reason codes are stable)."""
+    messages_by_reason = {
+        "explanation_missing": _("Please write the explanation the debtor receives."),
+        "credit_note_number_missing": _("Please give the credit note's number."),
+        "amount_not_positive": _("The credit must lie between 0.01 and the open amount."),
+        "amount_above_balance": _("The credit must lie between 0.01 and the open amount."),
+        "dispute_closed": _("This dispute is decided already."),
+    }
+    return messages_by_reason.get(exc.reason, str(exc))
+
+
 def _send(request: HttpRequest, decided: review.Decided) -> None:
     """Try the answer's e-mail at once (outside the decision's transaction) and say how it went."""
     if decided.message is None:
@@ -57,7 +70,9 @@ def _send(request: HttpRequest, decided: review.Decided) -> None:
 def review_dispute(request: HttpRequest, dispute_id: int) -> HttpResponse:
     require(request, "read")
     dispute = review.review_dispute(dispute_id=dispute_id)
-    form = DisputeDecisionForm(initial={"credit_amount": dispute.invoice.open_amount})
+    form = DisputeDecisionForm(
+        initial={"credit_amount": quantize(dispute.invoice.open_amount, dispute.invoice.currency)}
+    )
     status = 200
     if request.method == "POST":
         require(request, "write")
@@ -78,7 +93,7 @@ def review_dispute(request: HttpRequest, dispute_id: int) -> HttpResponse:
                     _send(request, decided)
                 return redirect("workbench:review_dispute", dispute_id=dispute.pk)
         except ArrangementInvalid as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+            form.add_error(exc.field if exc.field in form.fields else None, _decision_error(exc))
         except ToneRefused as exc:
             form.add_error("explanation", str(exc))
         status = 400
