@@ -199,3 +199,24 @@ def test_the_review_list_is_in_the_members_language(signed_in, creditor):
     signed_in.post("/i18n/setlang/", {"language": "de", "next": "/review/"})
     page = signed_in.get("/review/").content.decode()
     assert "Einwände und Anfragen" in page and "Antwort bis" in page
+
+
+def test_the_decision_is_on_the_debtors_timeline(signed_in, creditor):
+    dispute = open_dispute(creditor)
+    signed_in.post(
+        f"/review/disputes/{dispute.pk}/",
+        {"action": "decide", "outcome": "rejected", "explanation": "Die Lieferung war vollständig."},
+    )
+    page = signed_in.get(f"/debtors/{dispute.debtor_id}/").content.decode()
+    assert "Dispute decided" in page and "Die Lieferung war vollständig." in page
+
+
+def test_the_review_list_reads_in_constant_queries(creditor, django_assert_max_num_queries):
+    from tact.portal.review import review_list
+
+    for n in range(3):
+        open_dispute(creditor, number=f"RE-{n}")
+    request_of(creditor)
+    with scope(creditor=creditor), django_assert_max_num_queries(4):
+        rows = review_list(creditor=creditor, today=TODAY)
+    assert len(rows) == 4
