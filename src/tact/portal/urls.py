@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import request_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -18,4 +18,7 @@ urlpatterns = [
     path("<str:token>/preferences/", views.preferences, name="preferences"),
     path("<str:token>/contact/", views.contact, name="contact"),
     path("<str:token>/done/", views.done, name="done"),
+    path("<str:token>/cancel/", request_views.cancellation, name="cancellation"),
+    path("<str:token>/mediation/", request_views.mediation, name="mediation"),
+    path("<str:token>/faq/", request_views.faq, name="faq"),
 ]

@@ -97,6 +97,10 @@ ACTION_TITLES = {
     "portal_dispute_opened": gettext_lazy("Disputed an item (portal)"),
     "portal_paid_claimed": gettext_lazy("Says it has paid (portal)"),
     "portal_message_received": gettext_lazy("Wrote through the portal"),
+    "portal_cancellation_requested": gettext_lazy("Asked to cancel (portal)"),
+    "portal_mediation_requested": gettext_lazy("Asked for mediation (portal)"),
+    "dispute_decided": gettext_lazy("Dispute decided"),
+    "request_decided": gettext_lazy("Portal request decided"),
     "portal_preferences_changed": gettext_lazy("Changed preferences on the portal"),
     "portal_item_downloaded": gettext_lazy("Downloaded an invoice (portal)"),
     "portal_statement_downloaded": gettext_lazy("Downloaded the account statement (portal)"),
@@ -155,7 +159,7 @@ def _field_label(subject_type: str, name: str) -> str:
 
 
 def _value(name: str, value: Any, currency: str) -> str:
-    from .templatetags.tact_format import ldate, money, number
+    from tact.core.templatetags.tact_format import ldate, money, number
 
     if value is None or value == "":
         return "—"
@@ -176,7 +180,7 @@ def _value(name: str, value: Any, currency: str) -> str:
 
 def _portal_detail(action: str, after: dict[str, Any], currency: str) -> str:
     """What the debtor did on the portal, in a line (portal.services writes the facts)."""
-    from .templatetags.tact_format import ldate, money
+    from tact.core.templatetags.tact_format import ldate, money
 
     def amount() -> str:
         return (
@@ -203,6 +207,11 @@ def _portal_detail(action: str, after: dict[str, Any], currency: str) -> str:
         return " · ".join(p for p in parts if p)
     if action == "portal_message_received":
         return " · ".join(p for p in (after.get("topic", ""), after.get("text", "")) if p)
+    if action in ("portal_cancellation_requested", "portal_mediation_requested"):
+        parts = [after.get("item", ""), after.get("reason", ""), after.get("text", "")]
+        if after.get("due_on"):
+            parts.append(_("answer by %(day)s") % {"day": day("due_on")})
+        return " · ".join(p for p in parts if p)
     if action == "portal_preferences_changed":
         return ", ".join(str(f).replace("_", " ") for f in after.get("fields") or [])
     if action in ("online_payment_started", "online_payment_received"):
@@ -216,9 +225,8 @@ def _portal_detail(action: str, after: dict[str, Any], currency: str) -> str:
 
 def _call_detail(after: dict[str, Any], currency: str) -> str:
     """A recorded call: the outcome and what was agreed (messaging.calls writes the facts)."""
+    from tact.core.templatetags.tact_format import ldate, money
     from tact.messaging.services import CallOutcome
-
-    from .templatetags.tact_format import ldate, money
 
     def day(name: str) -> str:
         return ldate(date.fromisoformat(after[name]))
@@ -244,6 +252,10 @@ def _detail(event: AuditEvent, currency: str) -> str:
         return _call_detail(after, currency)
     if event.action == "personal_email_sent":
         return " · ".join(str(after.get(k, "")) for k in ("to", "subject"))
+    if event.action in ("dispute_decided", "request_decided"):
+        parts = [after.get("item") or after.get("kind", ""), after.get("outcome", ""), after.get("credit_note") or "",
+                 after.get("explanation") or after.get("answer") or ""]  # fmt: skip
+        return " · ".join(str(p) for p in parts if p)
     if event.action.startswith(("portal_", "online_payment_")):
         return _portal_detail(event.action, after, currency)
     currency = str(after.get("currency") or before.get("currency") or currency)
@@ -340,7 +352,7 @@ def _day(on: date, tz: ZoneInfo) -> datetime:
 
 
 def _issued(item: Invoice, tz: ZoneInfo) -> TimelineEntry:
-    from .templatetags.tact_format import ldate, money
+    from tact.core.templatetags.tact_format import ldate, money
 
     title = (
         _("Credit note %(number)s issued")
@@ -359,7 +371,7 @@ def _issued(item: Invoice, tz: ZoneInfo) -> TimelineEntry:
 
 
 def _received(payment: Payment, tz: ZoneInfo, *, applied: Decimal | None = None) -> TimelineEntry:
-    from .templatetags.tact_format import money
+    from tact.core.templatetags.tact_format import money
 
     amount = money(payment.amount, payment.currency)
     if applied is not None and applied != payment.amount:

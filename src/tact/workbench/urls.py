@@ -4,6 +4,7 @@ from . import banking_views as banking
 from . import dunning_views as dunning
 from . import law_views, policy_views, views
 from . import messaging_views as messaging
+from . import review_views as review
 
 app_name = "workbench"
 urlpatterns = [
@@ -103,4 +104,21 @@ urlpatterns = [
     path("bank/suggestions/accept/", banking.bank_suggestions_accept, name="bank_suggestions_accept"),
     path("bank/suggestions/<int:suggestion_id>/accept/", banking.bank_suggestion_accept, name="bank_accept"),
     path("bank/suggestions/<int:suggestion_id>/reject/", banking.bank_suggestion_reject, name="bank_reject"),
+    # disputes and portal requests for a person to decide; the creditor's FAQ
+    path("review/", review.review_list, name="review"),
+    path("review/disputes/<int:dispute_id>/", review.review_dispute, name="review_dispute"),
+    path(
+        "review/disputes/<int:dispute_id>/document/",
+        review.review_dispute_document,
+        name="review_dispute_document",
+    ),
+    path("review/requests/<int:submission_id>/", review.review_submission, name="review_submission"),
+    path(
+        "review/requests/<int:submission_id>/document/",
+        review.review_submission_document,
+        name="review_submission_document",
+    ),
+    path("settings/faq/", review.faq, name="faq"),
+    path("settings/faq/<int:entry_id>/", review.faq_edit, name="faq_edit"),
+    path("settings/faq/<int:entry_id>/delete/", review.faq_delete, name="faq_delete"),
 ]
