@@ -225,6 +225,7 @@ class Instalment(models.Model):
     paid_on = models.DateField(null=True, blank=True)
     reminded_on = models.DateField(null=True, blank=True)
     missed_reminded_on = models.DateField(null=True, blank=True)
+    debit_exported_on = models.DateField(null=True, blank=True)  # in a pain.008 file for that day
 
     objects = ScopedManager(creditor="creditor")
 

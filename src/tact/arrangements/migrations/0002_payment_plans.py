@@ -71,6 +71,7 @@ class Migration(migrations.Migration):
                 ('paid_on', models.DateField(blank=True, null=True)),
                 ('reminded_on', models.DateField(blank=True, null=True)),
                 ('missed_reminded_on', models.DateField(blank=True, null=True)),
+                ('debit_exported_on', models.DateField(blank=True, null=True)),
                 ('creditor', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.creditor')),
                 ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='instalments', to='arrangements.paymentplan')),
             ],
