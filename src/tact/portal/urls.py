@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import plan_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -18,4 +18,11 @@ urlpatterns = [
     path("<str:token>/preferences/", views.preferences, name="preferences"),
     path("<str:token>/contact/", views.contact, name="contact"),
     path("<str:token>/done/", views.done, name="done"),
+]
+
+# Payment plans (plan_views.py): kept apart from the list above.
+urlpatterns += [
+    path("<str:token>/plan/", plan_views.plan_propose, name="plan"),
+    path("<str:token>/plan/<int:plan_id>/", plan_views.plan_detail, name="plan_detail"),
+    path("<str:token>/plan/<int:plan_id>/mandate/", plan_views.plan_mandate, name="plan_mandate"),
 ]
