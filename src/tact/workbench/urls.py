@@ -2,7 +2,7 @@ from django.urls import path
 
 from . import banking_views as banking
 from . import dunning_views as dunning
-from . import law_views, policy_views, views
+from . import law_views, plan_views, policy_views, views
 from . import messaging_views as messaging
 
 app_name = "workbench"
@@ -103,4 +103,10 @@ urlpatterns = [
     path("bank/suggestions/accept/", banking.bank_suggestions_accept, name="bank_suggestions_accept"),
     path("bank/suggestions/<int:suggestion_id>/accept/", banking.bank_suggestion_accept, name="bank_accept"),
     path("bank/suggestions/<int:suggestion_id>/reject/", banking.bank_suggestion_reject, name="bank_reject"),
+]
+
+# Payment plans awaiting a decision (plan_views.py).
+urlpatterns += [
+    path("plans/", plan_views.plans_queue, name="plans_queue"),
+    path("plans/<int:plan_id>/decide/", plan_views.plan_decide, name="plan_decide"),
 ]
