@@ -30,6 +30,7 @@ def test_a_plan_within_the_rules_is_agreed_at_once_and_holds_the_items(client, c
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
     assert "476,00" in page  # 1,428.00 EUR in 3, in Dutch
+    assert response["Location"] in client.get(path).content.decode()  # the overview links the plan
     with scope(creditor=creditor):
         plan = PaymentPlan.objects.get()
         assert (plan.status, plan.source, plan.total_amount) == ("active", "portal", Decimal("1428.00"))
