@@ -58,3 +58,23 @@ def test_a_viewer_may_not_decide(client, member, creditor, proposal):
     assert client.post(f"/plans/{proposal.pk}/decide/", {"decision": "approve"}).status_code == 403
     with scope(creditor=creditor):
         assert PaymentPlan.objects.get().status == "proposed"
+
+
+def test_the_rules_are_saved_and_audited_and_a_wrong_creditor_identifier_refused(signed_in, creditor):
+    fields = {"min_instalment_amount": "50", "max_months": "6", "max_amount": "3000", "first_due_max_days": "30",
+              "reminder_days_before": "3", "missed_reminder_after_days": "2", "default_after_days": "21",
+              "review_hold_days": "10", "sepa_creditor_id": "DE98ZZZ09999999998"}  # fmt: skip
+    wrong = signed_in.post("/plans/rules/", fields)
+    assert wrong.status_code == 200 and "sepa_creditor_id" in wrong.content.decode()
+    assert (
+        signed_in.post("/plans/rules/", {**fields, "sepa_creditor_id": "de98 zzz 09999999999"}).status_code
+        == 302
+    )
+    with scope(creditor=creditor):
+        rules = PlanRules.objects.get()
+        assert (rules.max_months, rules.default_after_days, rules.sepa_creditor_id) == (
+            6,
+            21,
+            "DE98ZZZ09999999999",
+        )
+        assert AuditEvent.objects.filter(action="plan_rules_changed").count() == 1

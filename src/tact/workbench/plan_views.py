@@ -10,14 +10,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tact.arrangements.errors import ArrangementInvalid
 from tact.arrangements.models import PaymentPlan, PlanStatus
-from tact.arrangements.plans import plans_awaiting_decision
+from tact.arrangements.plans import plan_rules_for, plans_awaiting_decision
+from tact.arrangements.rules import plan_rules_save
 from tact.dunning.arrangement_holds import plan_decide_held
 from tact.tenancy.models import may
 
+from .plan_forms import PlanRulesForm
 from .views import _today, member_required, require
 
 
@@ -41,10 +43,28 @@ def plans_queue(request):
         for plan in plans_awaiting_decision(creditor=request.creditor)
     ]  # fmt: skip
     return render(
-        request,
-        "workbench/plans/queue.html",
-        {"rows": rows, "may_approve": may(request.membership.role, "approve")},
-    )
+        request, "workbench/plans/queue.html",
+        {"rows": rows, "may_approve": may(request.membership.role, "approve"),
+         "may_edit_rules": may(request.membership.role, "manage_policies")},
+    )  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def plan_rules(request):
+    """The creditor's rules for plans agreed at once, reminders, default and SEPA."""
+    require(request, "manage_policies")
+    form = PlanRulesForm(request.POST or None, instance=plan_rules_for(creditor=request.creditor))
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        try:
+            plan_rules_save(creditor=request.creditor, by=request.user, **values)
+        except ArrangementInvalid as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Plan rules saved."))
+            return redirect("workbench:plans_queue")
+    return render(request, "workbench/plans/rules.html", {"form": form})
 
 
 @require_POST

@@ -109,4 +109,5 @@ urlpatterns = [
 urlpatterns += [
     path("plans/", plan_views.plans_queue, name="plans_queue"),
     path("plans/<int:plan_id>/decide/", plan_views.plan_decide, name="plan_decide"),
+    path("plans/rules/", plan_views.plan_rules, name="plan_rules"),
 ]
