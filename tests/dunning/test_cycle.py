@@ -9,6 +9,7 @@ from django_scopes import scope
 
 from tact.audit.models import AuditEvent
 from tact.dunning.models import Action, Decision, StageHistory
+from tact.dunning.policies import policy_create
 from tact.dunning.selectors import action_as_dict
 from tact.dunning.services import hold_place
 from tact.ledger.models import Invoice
@@ -160,6 +161,25 @@ def test_items_below_the_threshold_wait_until_the_debtor_owes_enough(presets):
         "minimum": "10.00",
         "overdue_total": "12.00",
     }
+
+
+def test_the_overdue_total_counts_items_no_stage_reaches_yet(in_scope):
+    # given a policy whose first reminder comes 7 days after the due date, threshold 10.00 EUR
+    policy_create(
+        creditor=in_scope, name="Late start", is_default=True, thresholds={"EUR": "10.00"},
+        stages=[{"key": "reminder", "name": "Reminder", "offset_days": 7, "channels": ["email"],
+                 "template_key": "reminder"}],
+    )  # fmt: skip
+    # and a debtor owing 6.00 due a week ago and 6.00 due two days ago
+    _, [old, recent] = debtor_with_items(in_scope, due=[MONDAY, MONDAY + timedelta(days=5)], amount="6.00")
+    # when the cycle runs a week after the first due date
+    summary = run(in_scope, MONDAY + timedelta(days=7))
+    # then the debtor owes 12.00 overdue: the first item gets its reminder, the second waits for its day
+    assert summary.below_threshold == 0
+    [action] = actions_on(MONDAY + timedelta(days=7))
+    assert [i["number"] for i in action.items] == [old.number]
+    assert action.explanation["threshold"] == {"minimum": "10.00", "overdue_total": "12.00"}
+    assert stages_of(recent) == []
 
 
 def test_the_threshold_does_not_hold_back_a_reminder_before_the_due_date(presets):

@@ -21,7 +21,6 @@ from tact.payments.errors import CheckoutInvalid
 from tact.payments.models import Checkout, WebhookEvent
 from tact.payments.providers import test as provider
 from tact.payments.services import checkout_start
-from tests.factories import ContactFactory, DebtorFactory, InvoiceFactory
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2025, 12, 1, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))
@@ -32,18 +31,6 @@ URL = "/payments/webhooks/test/"
 def frozen():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def items(creditor, other_creditor):
-    with scope(creditor=creditor):
-        debtor = DebtorFactory(creditor=creditor, number="K-1")
-        ContactFactory(debtor=debtor)
-        first = InvoiceFactory(creditor=creditor, debtor=debtor, number="RE-1", issued_on=date(2025, 9, 1),
-                               due_on=date(2025, 10, 1))  # fmt: skip
-        second = InvoiceFactory(creditor=creditor, debtor=debtor, number="RE-2", issued_on=date(2025, 10, 1),
-                                due_on=date(2025, 10, 31), gross_amount=Decimal("238.00"))  # fmt: skip
-    return first, second
 
 
 def start(creditor, invoices, amount):

@@ -24,6 +24,26 @@ def currency_field(**kwargs) -> models.CharField:
 ZERO = Decimal("0")
 
 
+class DocumentField(models.JSONField):
+    """A JSON document written once and read whole (an action's items and explanation).
+
+    On PostgreSQL the column is ``json``, JSON text checked on the way in, rather than
+    ``jsonb``: a bulk insert that builds its documents in SQL pays for no binary conversion
+    (about a quarter of the daily cycle's writing), and the text is what Python parses anyway.
+    What ``json`` lacks are jsonb's containment and key-existence operators and indexes:
+    use this field only for documents nobody queries inside. ``->`` and ``->>`` work on both.
+    """
+
+    def db_type(self, connection):
+        return "json" if connection.vendor == "postgresql" else super().db_type(connection)
+
+    def from_db_value(self, value, expression, connection):
+        # psycopg parses a json column itself (Django asks it for jsonb as text only).
+        if value is None or not isinstance(value, str):
+            return value
+        return super().from_db_value(value, expression, connection)
+
+
 class SavedLayout(models.Model):
     """A creditor's saved column layout of a file its systems export (ledger files, bank
     CSV): our field -> their header, the per-file conventions the data cannot tell, and

@@ -164,10 +164,11 @@ def stamp(value: Any) -> Any:
 #
 # A stored document (an action's items and explanation) is described once as typed members
 # and rendered for the database: SQLite builds it with json_object; PostgreSQL writes it as
-# text and parses it once into jsonb. jsonb_build_object looks up every argument's type and
-# output function on every call and jsonb_agg copies each element again: for the 237,000
-# items and 92,000 explanations of ``tact bench cycle`` that took about 2.3 s of CPU, text
-# and one parse about 1.3 s.
+# text into a json column, which only checks it (``core.models.DocumentField``).
+# jsonb_build_object looks up every argument's type and output function on every call and
+# jsonb_agg copies each element again: for the 237,000 items and 92,000 explanations of
+# ``tact bench cycle`` that took about 2.3 s of CPU, text parsed into jsonb about 1.3 s,
+# text checked into json about half of that.
 #
 # Text members rely on ISO dates (``cycle_run`` sets DateStyle) and on amounts and our own
 # codes needing no escaping; anything a person typed goes through ``string``.
@@ -242,24 +243,22 @@ def _pg(value: Value) -> str:
         first, fallback = expr
         return f"COALESCE({first}, {_pg(fallback)})"
     members, optional = expr
-    # In jsonb's own order of keys (shorter first, then bytewise): jsonb sorts each object's
-    # keys as it parses it, and a sorted list costs it one pass. No blanks: fewer bytes to lex.
+    # One concat() per object: it skips nulls (an absent optional member) and builds the
+    # text in one buffer, where a chain of || copies it once per member.
     flat = [(None, key, m) for key, m in members] + [(c, key, m) for c, extra in optional for key, m in extra]
-    flat.sort(key=lambda member: (len(member[1].encode()), member[1].encode()))
+    leading = flat[0][0] is None  # the first member is always there: it takes no comma
     parts = []
     for n, (condition, key, m) in enumerate(flat):
-        # The first member opens the object; were it optional, a leading comma is cut below.
-        head = "{" if n == 0 and condition is None else ","
+        head = "" if n == 0 and leading else ","
         if condition is None:
-            parts.append(f"'{head}\"{key}\":' || COALESCE({_pg(m)}, 'null')")
+            parts.append(f"'{head}\"{key}\":', COALESCE({_pg(m)}, 'null')")
         else:
             # A null value leaves the member out (the concatenation is null).
-            parts.append(
-                f"CASE WHEN {condition} THEN COALESCE('{head}\"{key}\":' || {_pg(m)}, '') ELSE '' END"
-            )
-    if flat[0][0] is None:
-        return "(" + " || ".join(parts) + " || '}')"
-    return "('{' || substr(" + " || ".join(parts) + ", 2) || '}')"
+            parts.append(f"CASE WHEN {condition} THEN '{head}\"{key}\":' || {_pg(m)} END")
+    if leading:
+        return "concat('{', " + ", ".join(parts) + ", '}')"
+    # Every member may be absent: drop the comma of whichever comes first.
+    return "('{' || substr(concat(" + ", ".join(parts) + "), 2) || '}')"
 
 
 def _sqlite(value: Value) -> str:
@@ -284,8 +283,9 @@ def _sqlite(value: Value) -> str:
 
 
 def document(value: Value) -> str:
-    """SQL for a JSON column: jsonb on PostgreSQL, JSON text on SQLite."""
-    return f"({_pg(value)})::jsonb" if is_pg() else _sqlite(value)
+    """SQL for a JSON document column (``core.models.DocumentField``: json on PostgreSQL,
+    JSON text on SQLite)."""
+    return f"({_pg(value)})::json" if is_pg() else _sqlite(value)
 
 
 def document_agg(value: Value, *, order_by: str) -> str:
@@ -293,4 +293,4 @@ def document_agg(value: Value, *, order_by: str) -> str:
     no ordered aggregate: callers there aggregate an ordered subquery (``sqlite_items``)."""
     if not is_pg():
         raise NotImplementedError("SQLite aggregates an ordered subquery")
-    return f"('[' || string_agg({_pg(value)}, ',' ORDER BY {order_by}) || ']')::jsonb"
+    return f"('[' || string_agg({_pg(value)}, ',' ORDER BY {order_by}) || ']')::json"

@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
-from tact.core.models import AmountField, currency_field
+from tact.core.models import AmountField, DocumentField, currency_field
 from tact.ledger.models import DebtorKind
 from tact.tenancy.models import COUNTRIES
 
@@ -316,14 +316,14 @@ class Action(models.Model):
     template_key = models.CharField(max_length=60)
     currency = currency_field()
     item_count = models.PositiveIntegerField()
-    items = models.JSONField(default=list)
+    items = DocumentField(default=list)
     open_amount = AmountField()
     interest_amount = AmountField(default=0)
     fees_amount = AmountField(default=0)
     flat_compensation_amount = AmountField(default=0)
     status = models.CharField(max_length=20, choices=ActionStatus.choices)
     needs_approval = models.BooleanField(default=False)
-    explanation = models.JSONField(default=dict)
+    explanation = DocumentField(default=dict)
     note = models.TextField(blank=True)
     # Empty when the cycle writes the row; no index or constraint (nothing reads actions by
     # who decided, and each would cost every appended action an index entry or a trigger event).

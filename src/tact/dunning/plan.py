@@ -307,7 +307,10 @@ def plan_sql(plan: PlanInput) -> tuple[str, list[Any]]:
     """The SELECT behind the plan table: one row per item due for a stage today (its debtor's
     facts are in the debtors' table, ``DEBTORS``)."""
     c, run_on = plan.creditor_id, day(plan.run_on)
+    # Items due up to the day before the run count towards the debtor's overdue total even
+    # when no stage reaches them yet (policies whose first step comes days after the due date).
     earliest = min((s.offset_days for s in plan.stages), default=0)
+    earliest = min(earliest, -1) if plan.thresholds else earliest
     sql = Sql()
     # Every open item that could reach a stage.
     sql.add(

@@ -90,7 +90,7 @@ def outbox_queue(*, now: datetime, creditor_id: int | None = None) -> int:
     (``Action.channel``); the stage's wanted channels are kept for the fallback.
     """
     if _is_pg():
-        wanted = "COALESCE(a.explanation -> 'channel' -> 'wanted', '[]'::jsonb)"
+        wanted = "COALESCE((a.explanation -> 'channel' -> 'wanted')::jsonb, '[]'::jsonb)"
         detail = "jsonb_build_object('action', m.action_id)"
     else:
         wanted = "COALESCE(json_extract(a.explanation, '$.channel.wanted'), '[]')"

@@ -27,3 +27,12 @@ class CheckoutInvalid(ValidationFailed):
         super().__init__(field=field, reason=reason, problem=problem)
         self.field = field
         self.reason = reason
+
+
+class ProviderUnavailable(TactError):
+    """The provider's API did not answer as documented (network down, 5xx, an unreadable
+    reply). A webhook that needs the API is answered 503 so the provider delivers again."""
+
+    code = "payments_provider_unavailable"
+    status = 503
+    template = "{provider}: {problem}"

@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django_scopes import scope
 
 from tact.audit.services import audit_record
@@ -26,10 +27,10 @@ from tact.ledger.models import Debtor, Invoice, PaymentSource
 from tact.ledger.services import payment_record
 from tact.tenancy.models import Creditor
 
-from .errors import CheckoutInvalid
+from .errors import CheckoutInvalid, ProviderUnavailable
 from .models import Checkout, CheckoutStatus, WebhookEvent
-from .providers import ProviderEvent, provider_get
-from .providers.base import CANCELLED, FAILED, PAID
+from .providers import Provider, ProviderEvent, provider_get
+from .providers.base import APPROVED, CANCELLED, FAILED, PAID
 
 log = logging.getLogger(__name__)
 ZERO = Decimal("0")
@@ -55,7 +56,8 @@ def checkout_start(
     provider sends the debtor back. The provider is called outside any transaction.
 
     Example: items of 1,190.00 and 238.00 EUR, amount 500.00 → a checkout of 500.00 EUR.
-    Raises CheckoutInvalid naming the field, ProviderUnknown.
+    Raises CheckoutInvalid naming the field (``provider`` when the provider refused or
+    could not be reached: the checkout is then marked failed), ProviderUnknown.
     """
     adapter = provider_get(provider)
     items = list(items)
@@ -78,10 +80,18 @@ def checkout_start(
         creditor_id=debtor.creditor_id, debtor=debtor, public_id=public_id, provider=provider, amount=amount,
         currency=currency, invoice_ids=[i.pk for i in items], return_url=return_url(public_id),
     )  # fmt: skip
-    started = adapter.checkout_create(
-        public_id=public_id, amount=amount, currency=currency,
-        description=", ".join(i.number for i in items)[:200], return_url=checkout.return_url,
-    )  # fmt: skip
+    try:
+        started = adapter.checkout_create(
+            public_id=public_id, amount=amount, currency=currency,
+            description=", ".join(i.number for i in items)[:200], return_url=checkout.return_url,
+        )  # fmt: skip
+    except ProviderUnavailable as exc:
+        log.warning("payments.checkout_refused", extra={"provider": provider, "why": exc.message})
+        checkout.status = CheckoutStatus.FAILED
+        checkout.save(update_fields=["status"])
+        raise CheckoutInvalid(
+            field="provider", reason="provider_unavailable", problem="the payment provider did not start it"
+        ) from exc
     checkout.provider_ref = started.ref
     checkout.save(update_fields=["provider_ref"])
     audit_record(
@@ -104,10 +114,16 @@ def webhook_receive(
     """Take one webhook delivery: verify its signature, then process each event exactly
     once (its id is unique per provider; a replay changes nothing).
 
-    Raises SignatureInvalid (nothing is written), ProviderUnknown, ValueError for a body
-    that verifies but cannot be read.
+    A payer's approval (PayPal) is captured here, before anything is written and outside
+    any transaction; the capture's result is processed with the delivery's own events.
+
+    Raises SignatureInvalid (nothing is written), ProviderUnknown, ProviderUnavailable when
+    the provider's API is needed and does not answer (nothing is written: the provider
+    delivers again), ValueError for a body that verifies but cannot be read.
     """
-    events = provider_get(provider).events_read(body=body, headers=headers, now=now)
+    adapter = provider_get(provider)
+    events = adapter.events_read(body=body, headers=headers, now=now)
+    events = [*events, *_captures(adapter=adapter, provider=provider, events=events)]
     processed, duplicates, outcomes = 0, 0, []
     for event in events:
         outcome = _event_process(provider=provider, event=event, now=now)
@@ -119,6 +135,39 @@ def webhook_receive(
     return WebhookResult(processed=processed, duplicates=duplicates, outcomes=tuple(outcomes))
 
 
+def _captures(*, adapter: Provider, provider: str, events: Sequence[ProviderEvent]) -> list[ProviderEvent]:
+    """Capture each newly approved, still open checkout. A replayed approval captures
+    nothing; a capture repeated after a failed delivery is idempotent at the provider."""
+    captured: list[ProviderEvent] = []
+    for event in events:
+        if event.kind != APPROVED:
+            continue
+        if WebhookEvent.objects.filter(provider=provider, event_id=event.event_id).exists():
+            continue
+        creditor = Creditor.objects.filter(
+            _checkout_match(provider=provider, event=event, prefix="payment_checkouts__")
+        ).first()
+        if creditor is None:
+            continue
+        with scope(creditor=creditor):
+            checkout = Checkout.objects.filter(_checkout_match(provider=provider, event=event)).first()
+        if checkout is not None and checkout.status == CheckoutStatus.OPEN:
+            captured += adapter.checkout_capture(
+                checkout_ref=checkout.provider_ref, public_id=checkout.public_id
+            )
+    return captured
+
+
+def _checkout_match(*, provider: str, event: ProviderEvent, prefix: str = "") -> Q:
+    """The checkout an event names: by the provider's checkout reference, else by our
+    public id echoed back (a Stripe PaymentIntent knows only that). Neither: nothing."""
+    if event.checkout_ref:
+        return Q(**{f"{prefix}provider": provider, f"{prefix}provider_ref": event.checkout_ref})
+    if event.public_id:
+        return Q(**{f"{prefix}provider": provider, f"{prefix}public_id": event.public_id})
+    return Q(pk__in=[])
+
+
 @transaction.atomic
 def _event_process(*, provider: str, event: ProviderEvent, now: datetime) -> str | None:
     """The outcome of a new event, or None when it was processed before."""
@@ -127,20 +176,20 @@ def _event_process(*, provider: str, event: ProviderEvent, now: datetime) -> str
             row = WebhookEvent.objects.create(
                 provider=provider, event_id=event.event_id, kind=event.raw_kind, outcome="received",
                 payload={"checkout": event.checkout_ref, "amount": str(event.amount), "currency": event.currency,
-                         "payment": event.payment_ref},
+                         "payment": event.payment_ref, "public_id": event.public_id},
                 received_at=now,
             )  # fmt: skip
     except IntegrityError:
         return None
     creditor = Creditor.objects.filter(
-        payment_checkouts__provider=provider, payment_checkouts__provider_ref=event.checkout_ref
+        _checkout_match(provider=provider, event=event, prefix="payment_checkouts__")
     ).first()
     if creditor is None:
         row.outcome = "unknown_checkout"
     else:
         with scope(creditor=creditor):
             checkout = Checkout.objects.select_for_update().get(
-                provider=provider, provider_ref=event.checkout_ref
+                _checkout_match(provider=provider, event=event)
             )
             row.checkout = checkout
             row.outcome = _checkout_apply(checkout=checkout, event=event, now=now)
@@ -160,6 +209,8 @@ def _checkout_apply(*, checkout: Checkout, event: ProviderEvent, now: datetime) 
         checkout.completed_at = now
         checkout.save(update_fields=["status", "completed_at"])
         return event.kind
+    if event.kind == APPROVED:
+        return "approved"  # the capture that follows it says whether money moved
     if event.kind != PAID:
         return "ignored"
     if event.amount is None or event.amount <= 0 or event.currency != checkout.currency:

@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 from django_scopes import scope
 
-from .errors import ProviderUnknown, SignatureInvalid
+from .errors import ProviderUnavailable, ProviderUnknown, SignatureInvalid
 from .models import CheckoutStatus
 from .providers import test as test_provider
 from .selectors import checkout_by_ref, checkout_creditor
@@ -38,6 +38,9 @@ def webhook(request: HttpRequest, provider: str) -> HttpResponse:
     except SignatureInvalid as exc:
         log.warning("payments.webhook_refused", extra={"provider": provider, "why": exc.message})
         return HttpResponseBadRequest("signature")
+    except ProviderUnavailable as exc:  # its API is needed and did not answer: deliver again later
+        log.warning("payments.webhook_deferred", extra={"provider": provider, "why": exc.message})
+        return HttpResponse("provider unavailable", status=503)
     except (ValueError, KeyError, TypeError) as exc:  # a verified body we cannot read
         log.warning("payments.webhook_unreadable", extra={"provider": provider, "why": str(exc)})
         return HttpResponseBadRequest("body")

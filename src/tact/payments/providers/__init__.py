@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from ..errors import ProviderUnknown
 from .base import Provider, ProviderCheckout, ProviderEvent
+from .mollie import MollieProvider
+from .paypal import PayPalProvider
+from .stripe import StripeProvider
 from .test import TestProvider
 
-PROVIDERS: dict[str, Provider] = {TestProvider.name: TestProvider()}
+# One adapter each; they read their keys when called, so an unused provider needs none.
+# Tests replace an entry with an adapter built on a replaying HTTP client.
+PROVIDERS: dict[str, Provider] = {
+    p.name: p for p in (TestProvider(), StripeProvider(), MollieProvider(), PayPalProvider())
+}
 
 
 def provider_get(name: str) -> Provider:

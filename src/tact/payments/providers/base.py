@@ -1,8 +1,12 @@
 """What every payment provider offers: start a checkout, read its signed webhook events.
 
-An adapter maps the provider's own API to these few calls. ``checkout_create`` may talk to
-the network (never inside a database transaction); ``events_read`` is pure: it verifies
-the signature over the raw body and returns the events in our terms.
+An adapter maps the provider's own API to these few calls. All of them may talk to the
+provider's API (never inside a database transaction): ``checkout_create`` creates the
+hosted checkout; ``events_read`` verifies a delivery (an HMAC over the raw body, or the
+provider's own verification call) and returns the events in our terms, fetching the
+state when the delivery carries only an id (Mollie); ``checkout_capture`` moves the money
+of a checkout the payer approved, for providers that need our call for it (PayPal).
+An adapter touches no database row: the services do that, once per event id.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Protocol
 PAID = "paid"
 FAILED = "failed"
 CANCELLED = "cancelled"
+APPROVED = "approved"  # the payer approved; the money moves once we capture (PayPal)
 OTHER = "other"  # an event we do not act on (refunds, disputes: a later step)
 
 
@@ -28,13 +33,17 @@ class ProviderCheckout:
 @dataclass(frozen=True, slots=True)
 class ProviderEvent:
     event_id: str  # unique per provider: the key of exactly-once processing
-    kind: str  # PAID | FAILED | CANCELLED | OTHER
+    kind: str  # PAID | FAILED | CANCELLED | APPROVED | OTHER
     raw_kind: str  # the provider's own event type
     checkout_ref: str
     amount: Decimal | None
     currency: str
     payment_ref: str  # the provider's id of the money movement
     method: str  # ledger PaymentMethod value
+    # Our checkout's public id as the provider echoes it back (metadata, custom id): how an
+    # event about the money movement rather than the checkout (a Stripe PaymentIntent) is
+    # matched when it carries no checkout reference.
+    public_id: str = ""
 
 
 class Provider(Protocol):
