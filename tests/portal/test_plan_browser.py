@@ -107,3 +107,27 @@ def test_a_wrong_first_day_is_refused_on_the_page(phone, portal_base, creditor, 
     assert page.locator("#id_first_due_on_error").is_visible()
     with scope(creditor=creditor):
         assert not PaymentPlan.objects.exists()
+
+
+@pytest.mark.parametrize("viewport", [None, PHONE], ids=["desktop", "phone"])
+def test_the_plan_pages_pass_wcag_aa(page, portal_base, creditor, world, viewport):
+    from .test_accessibility import violations
+
+    if viewport:
+        page.set_viewport_size(viewport)
+    page.set_default_navigation_timeout(60_000)
+    base = f"{portal_base.rsplit('/p/', 1)[0]}{link(world.business)}"
+    problems = {}
+    page.goto(base + "plan/")
+    problems["propose"] = violations(page)
+    page.click("main button[type=submit]")  # three instalments from a week on: agreed at once
+    page.wait_for_selector(".plan h1")
+    problems["detail"] = violations(page)
+    page.click("text=Pay by direct debit")
+    page.wait_for_selector("#id_iban")
+    problems["mandate"] = violations(page)
+    page.fill("#id_iban", "DE00 0000")
+    page.click("main button[type=submit]")
+    page.wait_for_selector(".error")
+    problems["mandate with errors"] = violations(page)
+    assert {k: v for k, v in problems.items() if v} == {}
