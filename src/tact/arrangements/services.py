@@ -73,7 +73,8 @@ def promise_record(
         )  # fmt: skip
     promise = Promise.objects.create(
         creditor_id=debtor.creditor_id, debtor=debtor, amount=amount, currency=currency,
-        promised_on=promised_on, grace_days=grace_days, source=source, hold_id=hold_id, note=note,
+        promised_on=promised_on, grace_days=grace_days, made_on=today, pay_by=promised_on + timedelta(days=grace_days),
+        source=source, hold_id=hold_id, note=note,
     )  # fmt: skip
     audit_record(
         creditor=debtor.creditor, actor=by, action="promise_recorded", subject=promise,

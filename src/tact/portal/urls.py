@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import request_views, views
+from . import plan_views, request_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -21,4 +21,11 @@ urlpatterns = [
     path("<str:token>/cancel/", request_views.cancellation, name="cancellation"),
     path("<str:token>/mediation/", request_views.mediation, name="mediation"),
     path("<str:token>/faq/", request_views.faq, name="faq"),
+]
+
+# Payment plans (plan_views.py): kept apart from the list above.
+urlpatterns += [
+    path("<str:token>/plan/", plan_views.plan_propose, name="plan"),
+    path("<str:token>/plan/<int:plan_id>/", plan_views.plan_detail, name="plan_detail"),
+    path("<str:token>/plan/<int:plan_id>/mandate/", plan_views.plan_mandate, name="plan_mandate"),
 ]

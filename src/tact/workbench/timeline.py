@@ -106,6 +106,20 @@ ACTION_TITLES = {
     "portal_statement_downloaded": gettext_lazy("Downloaded the account statement (portal)"),
     "online_payment_started": gettext_lazy("Started an online payment"),
     "online_payment_received": gettext_lazy("Paid online"),
+    # Payment plans and promises (arrangements; the daily check writes the last ones).
+    "portal_plan_proposed": gettext_lazy("Proposed a payment plan (portal)"),
+    "portal_mandate_signed": gettext_lazy("Signed a direct-debit mandate (portal)"),
+    "plan_proposed": gettext_lazy("Payment plan awaits a decision"),
+    "plan_approved": gettext_lazy("Payment plan agreed"),
+    "plan_declined": gettext_lazy("Payment plan declined"),
+    "plan_cancelled": gettext_lazy("Payment plan cancelled"),
+    "plan_completed": gettext_lazy("Payment plan paid"),
+    "plan_defaulted": gettext_lazy("Payment plan defaulted: dunning resumes"),
+    "plan_reminder_before": gettext_lazy("Reminder of an instalment planned"),
+    "plan_reminder_missed": gettext_lazy("Reminder of a missed instalment planned"),
+    "sepa_mandate_signed": gettext_lazy("Direct-debit mandate signed"),
+    "promise_kept": gettext_lazy("Promise to pay kept"),
+    "promise_broken": gettext_lazy("Promise to pay broken"),
 }
 IMPORT_TITLES = {
     ("ledger.debtor", True): gettext_lazy("Debtor created by import"),
@@ -220,6 +234,16 @@ def _portal_detail(action: str, after: dict[str, Any], currency: str) -> str:
         )
     if action == "portal_item_downloaded":
         return str(after.get("item", ""))
+    if action == "portal_plan_proposed":
+        total = (
+            money(Decimal(str(after["total"])), after.get("currency") or currency)
+            if after.get("total")
+            else ""
+        )
+        line = _("%(total)s in %(count)s instalments from %(day)s") % {
+            "total": total, "count": after.get("instalments", ""), "day": day("first_due_on")}  # fmt: skip
+        status = _("agreed at once") if after.get("status") == "active" else _("awaits a decision")
+        return " · ".join(p for p in (line, status, ", ".join(after.get("items") or [])) if p)
     return ""
 
 

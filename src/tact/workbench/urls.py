@@ -2,7 +2,7 @@ from django.urls import path
 
 from . import banking_views as banking
 from . import dunning_views as dunning
-from . import law_views, policy_views, views
+from . import law_views, plan_views, policy_views, views
 from . import messaging_views as messaging
 from . import review_views as review
 
@@ -121,4 +121,11 @@ urlpatterns = [
     path("settings/faq/", review.faq, name="faq"),
     path("settings/faq/<int:entry_id>/", review.faq_edit, name="faq_edit"),
     path("settings/faq/<int:entry_id>/delete/", review.faq_delete, name="faq_delete"),
+]
+
+# Payment plans awaiting a decision (plan_views.py).
+urlpatterns += [
+    path("plans/", plan_views.plans_queue, name="plans_queue"),
+    path("plans/<int:plan_id>/decide/", plan_views.plan_decide, name="plan_decide"),
+    path("plans/rules/", plan_views.plan_rules, name="plan_rules"),
 ]
