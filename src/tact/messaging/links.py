@@ -120,6 +120,27 @@ def short_url(*, debtor_id: int, message_id: int | None = None, issued_at: datet
     return f"{base}{portal_token(debtor_id=debtor_id, message_id=message_id, issued_at=issued_at)}"
 
 
+@dataclass(frozen=True, slots=True)
+class MessageLinks:
+    """The three links a message prints, all on one token (signed once)."""
+
+    portal: str
+    pay: str
+    short: str
+
+
+def message_links(
+    *, debtor_id: int, message_id: int | None = None, issued_at: datetime | None = None
+) -> MessageLinks:
+    """The portal, payment and SMS links of the message ``message_id`` to ``debtor_id``: the
+    portal then knows which message a visitor came from (``PortalLink.message_id``)."""
+    token = portal_token(debtor_id=debtor_id, message_id=message_id, issued_at=issued_at)
+    portal = f"{portal_base()}{token}/"
+    base = getattr(settings, "TACT_SHORT_LINK_BASE_URL", "") or portal_base()
+    base = base if base.endswith("/") else base + "/"
+    return MessageLinks(portal=portal, pay=f"{portal}pay/", short=f"{base}{token}")
+
+
 def reply_token_make(*, creditor_id: int, debtor_id: int) -> str:
     value = f"{creditor_id}-{debtor_id}"
     return f"{value}-{_mac('reply', value)}"

@@ -539,6 +539,7 @@ def outbox_context(
         return message_context(
             creditor=creditor, debtor=message.debtor, items=list(Invoice.objects.filter(pk__in=ids)),
             action_facts={"stage": message.template_key}, today=today, qr_code=False, batch=batch,
+            message_id=message.pk,
         )  # fmt: skip
     if action is not None:
         ids = [item["id"] for item in action.items]
@@ -551,7 +552,7 @@ def outbox_context(
         return None
     return message_context(
         creditor=creditor, debtor=message.debtor, items=items, action_facts=facts, today=today,
-        qr_code=message.channel == MessageChannel.LETTER, batch=batch,
+        qr_code=message.channel == MessageChannel.LETTER, batch=batch, message_id=message.pk,
     )  # fmt: skip
 
 
