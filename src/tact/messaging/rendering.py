@@ -307,9 +307,17 @@ def _block_context(ctx: MessageContext, plain: dict[str, Any], channel: str) -> 
     }
 
 
+_BLOCK_SPLIT = re.compile(r"<!--tact:([a-z_]+)-->")
+
+
 def blocks_html(ctx: MessageContext, plain: dict[str, Any], channel: str) -> dict[str, str]:
+    """The blocks' HTML: all three from one template (one render, not three), the letter's
+    with classes its style sheet lays out, the e-mail's with the inline styles mail
+    clients need."""
     data = _block_context(ctx, plain, channel)
-    return {name: render_to_string(f"messaging/blocks/{name}.html", data).strip() for name in BLOCKS}
+    name = "letter" if channel == "letter" else "email"
+    pieces = _BLOCK_SPLIT.split(render_to_string(f"messaging/blocks/{name}.html", data))
+    return {pieces[i]: pieces[i + 1].strip() for i in range(1, len(pieces), 2)}
 
 
 def _text_table(rows: list[list[str]], right: set[int]) -> str:
