@@ -51,7 +51,9 @@ def _b36(number: int) -> str:
 
 def _portal_mac(link_id: str) -> str:
     digest = salted_hmac(_PORTAL_SALT, link_id, algorithm="sha256").digest()
-    return base64.b32encode(digest).decode("ascii").lower()[:_PORTAL_MAC_CHARS]
+    # Base 32 writes each 5 bytes as 8 characters on their own: the first 10 bytes give
+    # the same 16 characters as the whole digest would, in a third of the time.
+    return base64.b32encode(digest[: _PORTAL_MAC_CHARS * 5 // 8]).decode("ascii").lower()
 
 
 @dataclass(frozen=True, slots=True)
