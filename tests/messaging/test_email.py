@@ -10,7 +10,7 @@ from email.policy import compat32
 import pytest
 from aiosmtpd.controller import Controller
 from django.core.files.base import ContentFile
-from django.core.mail import get_connection
+from django.core.mail import EmailMultiAlternatives, get_connection
 
 from tact.messaging.channels.email import _POLICY, email_build, thread_headers
 from tact.messaging.context import message_context
@@ -116,6 +116,40 @@ def test_a_whole_message_is_the_same_bytes_as_with_the_standard_policy(portfolio
         part.policy = compat32
     assert ours == built.as_bytes(linesep="\r\n")
     assert b"=?utf-8?" in ours  # the subject took the standard way
+
+
+def as_django_builds_it(message, ours) -> bytes:
+    """``message`` built by Django's own ``message()``, with the boundaries of ``ours``."""
+    theirs = EmailMultiAlternatives.message(message)
+    for mine, django in zip(ours.walk(), theirs.walk(), strict=True):
+        if mine.is_multipart():
+            django.set_boundary(mine.get_boundary())
+    return theirs.as_bytes(linesep="\r\n")
+
+
+@pytest.mark.parametrize("case", ["plain", "attachment", "long_line", "text_only", "ascii"])
+def test_our_mime_is_the_same_bytes_as_djangos(portfolio, in_scope, mail_settings, case):
+    _, rendered, message = build(portfolio, in_scope, attachments=[])
+    message.extra_headers["Date"] = "Mon, 02 Mar 2026 10:00:00 +0100"
+    if case == "attachment":
+        message.attach("RE-1.pdf", b"%PDF-1.4 \xff\x00 invoice", "application/pdf")
+    elif case == "long_line":
+        html = message.alternatives.pop()[0]
+        message.attach_alternative(html + "<p>" + "ä" * 600 + "</p>", "text/html")
+    elif case == "text_only":
+        message.alternatives = []
+    elif case == "ascii":
+        message.body, message.alternatives = "Hello,\nFrom here on.\n", []
+        message.attach_alternative("<p>Hello</p>", "text/html")
+
+    built = message.message()
+    ours = built.as_bytes(linesep="\r\n")
+
+    assert ours == as_django_builds_it(message, built)
+    if case == "long_line":
+        assert b"Content-Transfer-Encoding: quoted-printable" in ours
+    if case == "ascii":
+        assert b"Content-Transfer-Encoding: 7bit" in ours and b"\r\nFrom here on." in ours
 
 
 def test_a_missing_address_is_refused(portfolio, in_scope, mail_settings):

@@ -177,6 +177,7 @@ def _render_chunk(args: tuple[int, list[int], str]) -> tuple[int, int]:
             context = message_context(
                 creditor=creditor, debtor=message.debtor, items=[items[i["id"]] for i in action.items],
                 action_facts=action_facts(action), today=RUN_ON, qr_code=channel == "letter", batch=facts,
+                message_id=message.pk,
             )  # fmt: skip
             rendered = template_render(
                 key=message.template_key, language=message.language, tone=message.tone, channel=channel,

@@ -121,6 +121,7 @@ class MessageContext:
     stage: dict[str, Any]
     reply_token: str
     facts: dict[str, Any] = field(default_factory=dict)  # the action's facts, as given
+    message_id: int | None = None  # the message its links name; None in a preview
 
 
 @cache
@@ -342,6 +343,7 @@ def message_context(
     today: date,
     qr_code: bool = True,
     batch: ContextBatch | None = None,
+    message_id: int | None = None,
 ) -> MessageContext:
     """Gather the facts for messages to ``debtor`` about ``items`` (the action's open items).
 
@@ -353,6 +355,9 @@ def message_context(
     ([{"kind", "amount", "basis"}] the stage adds, e.g. interest from the law app).
     Reads: the preferred contact, the debtor's last payments, the sender profile (3 queries),
     or nothing when ``batch`` (``context_batch``, read once for many debtors) is given.
+    ``message_id``: the message being written (its row id), so that its portal, payment
+    and SMS links name it and the portal knows which message a visitor followed; None only
+    where no message exists (previews, the portal's own page).
 
     Example: two items of 1,190.00 and 238.00 EUR give ``total_due`` 1,428.00 EUR, an RF
     reference on the debtor's id and an EPC QR code for that amount.
@@ -391,6 +396,7 @@ def message_context(
         payload, png = _epc_payload_only(creditor=creditor, total=total_due, currency=currency,
                                          reference=reference), ""  # fmt: skip
     key = str(facts.get("stage") or "")
+    urls = links.message_links(debtor_id=debtor.pk, message_id=message_id)
     return MessageContext(
         today=today,
         creditor_id=creditor.pk,
@@ -421,9 +427,9 @@ def message_context(
         payment=PaymentFacts(
             method=batch.methods[debtor.pk],
             reference=reference,
-            portal_url=links.portal_url(debtor_id=debtor.pk),
-            pay_url=links.pay_url(debtor_id=debtor.pk),
-            short_url=links.short_url(debtor_id=debtor.pk),
+            portal_url=urls.portal,
+            pay_url=urls.pay,
+            short_url=urls.short,
             epc_payload=payload,
             qr_png_data_uri=png,
         ),
@@ -436,4 +442,5 @@ def message_context(
         },
         reply_token=links.reply_token_make(creditor_id=creditor.pk, debtor_id=debtor.pk),
         facts=facts,
+        message_id=message_id,
     )

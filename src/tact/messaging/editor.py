@@ -166,12 +166,16 @@ def preview_items(*, debtor: Debtor, today: date) -> list[Invoice]:
     return [i for i in items if i.due_on < today and i.kind == "invoice"] or items
 
 
-def preview_context(*, creditor: Creditor, debtor: Debtor, key: str, today: date) -> MessageContext:
-    """The facts a stage's message to ``debtor`` would be written from today (3 queries and the items)."""
+def preview_context(
+    *, creditor: Creditor, debtor: Debtor, key: str, today: date, message_id: int | None = None
+) -> MessageContext:
+    """The facts a stage's message to ``debtor`` would be written from today (3 queries and the
+    items); its links name ``message_id`` when the message exists already (a person's e-mail)."""
     items = preview_items(debtor=debtor, today=today)
     return message_context(
-        creditor=creditor, debtor=debtor, items=items, action_facts={"stage": key}, today=today
-    )
+        creditor=creditor, debtor=debtor, items=items, action_facts={"stage": key}, today=today,
+        message_id=message_id,
+    )  # fmt: skip
 
 
 def preview_debtors(*, limit: int = 200) -> list[tuple[int, str]]:

@@ -51,7 +51,9 @@ def _b36(number: int) -> str:
 
 def _portal_mac(link_id: str) -> str:
     digest = salted_hmac(_PORTAL_SALT, link_id, algorithm="sha256").digest()
-    return base64.b32encode(digest).decode("ascii").lower()[:_PORTAL_MAC_CHARS]
+    # Base 32 writes each 5 bytes as 8 characters on their own: the first 10 bytes give
+    # the same 16 characters as the whole digest would, in a third of the time.
+    return base64.b32encode(digest[: _PORTAL_MAC_CHARS * 5 // 8]).decode("ascii").lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +120,27 @@ def short_url(*, debtor_id: int, message_id: int | None = None, issued_at: datet
     base = getattr(settings, "TACT_SHORT_LINK_BASE_URL", "") or portal_base()
     base = base if base.endswith("/") else base + "/"
     return f"{base}{portal_token(debtor_id=debtor_id, message_id=message_id, issued_at=issued_at)}"
+
+
+@dataclass(frozen=True, slots=True)
+class MessageLinks:
+    """The three links a message prints, all on one token (signed once)."""
+
+    portal: str
+    pay: str
+    short: str
+
+
+def message_links(
+    *, debtor_id: int, message_id: int | None = None, issued_at: datetime | None = None
+) -> MessageLinks:
+    """The portal, payment and SMS links of the message ``message_id`` to ``debtor_id``: the
+    portal then knows which message a visitor came from (``PortalLink.message_id``)."""
+    token = portal_token(debtor_id=debtor_id, message_id=message_id, issued_at=issued_at)
+    portal = f"{portal_base()}{token}/"
+    base = getattr(settings, "TACT_SHORT_LINK_BASE_URL", "") or portal_base()
+    base = base if base.endswith("/") else base + "/"
+    return MessageLinks(portal=portal, pay=f"{portal}pay/", short=f"{base}{token}")
 
 
 def reply_token_make(*, creditor_id: int, debtor_id: int) -> str:

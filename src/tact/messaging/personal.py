@@ -15,8 +15,9 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
@@ -24,19 +25,21 @@ from tact.audit.services import audit_record
 from tact.core import clock
 from tact.core.errors import ValidationFailed
 from tact.dunning.models import Hold, HoldReason
-from tact.dunning.services import hold_place
+from tact.dunning.services import hold_end, hold_place
 from tact.ledger.models import Contact, Debtor
 from tact.tenancy.models import Creditor
 
 from . import labels as L
 from .channels.email import message_id_make
 from .editor import preview_context
-from .models import Message, MessageChannel, MessageStatus
+from .models import Message, MessageChannel, MessageEvent, MessageStatus
 from .outbox import event_add
 from .rendering import context_plain, context_words, render_source, tone_enforce
 
 AUDIT_TEXT = 4000  # the timeline shows the words; a very long e-mail is kept in its first part
 KEY = "personal_email"  # not a stage: the tone rules of an ordinary reminder apply
+PERSONAL_KEY_PREFIX = "personal:"  # ``sending.PERSONAL``: the outbox key of a person's e-mail
+ACTOR = "outbox"
 
 
 class PersonalEmailInvalid(ValidationFailed):
@@ -126,34 +129,45 @@ def personal_email_send(
     if not body.strip():
         raise PersonalEmailInvalid(field="body", problem="is empty")
     language = _language(debtor, creditor)
-    ctx = preview_context(creditor=creditor, debtor=debtor, key=KEY, today=today)
-    source = _verbatim(body.strip())
-    items = [i.invoice_id for i in ctx.items] if include_items else []
-    if items:
-        source += "\n\n{{ items_table }}\n\n{{ payment_details }}"
-    out_subject, text, html = render_source(
-        subject=_verbatim(subject), body=source, ctx=ctx, language=language, tone="neutral", channel="email"
-    )
-    tone_enforce(
-        subject=out_subject, text=text, language=language, is_final=False, is_handover=False,
-        ignore=context_words(ctx), where="personal e-mail",
-    )  # fmt: skip
     from .sending import PERSONAL, outbox_send_now  # the sender renders through services, which import us
 
     now = clock.now()
     with transaction.atomic():
+        # The row first, so that the links the e-mail prints name it; a refused text (the
+        # tone check) rolls it back with the rest.
         message = Message.objects.create(
             creditor=creditor, debtor=debtor, contact=contact, key=f"{PERSONAL}{uuid.uuid4().hex}",
             channel=MessageChannel.EMAIL, template_key=KEY, tone="neutral", language=language,
             status=MessageStatus.QUEUED, next_attempt_at=now, queued_at=now, recipient=contact.email,
-            subject=out_subject[:300], body_text=text, body_html=html, message_id=message_id_make(),
-            created_by=by if getattr(by, "pk", None) else None,
+            message_id=message_id_make(), created_by=by if getattr(by, "pk", None) else None,
         )  # fmt: skip
-        event_add(message=message, kind="queued", now=now, status_to=MessageStatus.QUEUED, items=items)
+        ctx = preview_context(creditor=creditor, debtor=debtor, key=KEY, today=today, message_id=message.pk)
+        source = _verbatim(body.strip())
+        items = [i.invoice_id for i in ctx.items] if include_items else []
+        if items:
+            source += "\n\n{{ items_table }}\n\n{{ payment_details }}"
+        out_subject, text, html = render_source(
+            subject=_verbatim(subject),
+            body=source,
+            ctx=ctx,
+            language=language,
+            tone="neutral",
+            channel="email",
+        )
+        tone_enforce(
+            subject=out_subject, text=text, language=language, is_final=False, is_handover=False,
+            ignore=context_words(ctx), where="personal e-mail",
+        )  # fmt: skip
+        message.subject, message.body_text, message.body_html = out_subject[:300], text, html
+        message.save(update_fields=["subject", "body_text", "body_html"])
         hold = hold_place(
             debtor=debtor, reason=HoldReason.RECENT_CONTACT, starts_on=today,
             note=f"personal e-mail {message.message_id}", by=by,
         )  # fmt: skip
+        # The queued event keeps what the sender and a failure need later: the items to
+        # attach, the hold to end if the e-mail never reaches the debtor.
+        event_add(message=message, kind="queued", now=now, status_to=MessageStatus.QUEUED, items=items,
+                  hold=hold.pk)  # fmt: skip
         audit_record(
             creditor=creditor, actor=by, action="personal_email_sent", subject=debtor,
             after={"to": contact.email, "subject": out_subject, "message_id": message.message_id,
@@ -163,3 +177,28 @@ def personal_email_send(
     if send_now:
         message = outbox_send_now(message_id=message.pk)
     return PersonalEmail(message=message, to=contact.email, subject=out_subject, hold=hold)
+
+
+def personal_hold_end(*, message: Message, now: datetime) -> Hold | None:
+    """End the *recent personal contact* hold a person's e-mail placed, once the e-mail has
+    failed for good (refused, no usable address, bounced): the debtor never read it, so it
+    must not keep the automation quiet for a week. Returns the ended hold, or None for any
+    other message or when its hold is gone. Other holds of the debtor (a reply, a call) stay.
+
+    The hold applied through yesterday (``hold_end``); ending it again changes nothing.
+    """
+    if not message.key.startswith(PERSONAL_KEY_PREFIX):
+        return None
+    queued = MessageEvent.objects.filter(message_id=message.pk, kind="queued").order_by("id").first()
+    hold_id = (queued.detail if queued else {}).get("hold")
+    hold = (
+        Hold.objects.filter(pk=hold_id, debtor_id=message.debtor_id, reason=HoldReason.RECENT_CONTACT).first()
+        if hold_id
+        else None
+    )
+    if hold is None or hold.ended_at is not None:
+        return None
+    today = now.astimezone(ZoneInfo(message.creditor.timezone)).date()
+    hold = hold_end(hold=hold, today=today, by=ACTOR)
+    event_add(message=message, kind="hold_ended", now=now, hold=hold.pk, reason=HoldReason.RECENT_CONTACT)
+    return hold

@@ -64,6 +64,7 @@ from .errors import (
 from .models import Message, MessageChannel, MessageEvent, MessageStatus
 from .outbox import LEASE, MAX_ATTEMPTS, Claim, backoff, event_add, outbox_claim, outbox_queue, worker_name
 from .outbox_report import Failure, SendReport, failure_of
+from .personal import PERSONAL_KEY_PREFIX, personal_hold_end
 from .rendering import Rendered
 from .services import template_render
 from .smtp import MailSession
@@ -76,7 +77,7 @@ READY = (ActionStatus.PLANNED, ActionStatus.APPROVED)
 HANDED_OVER_ELSEWHERE = frozenset({MessageChannel.LETTER, MessageChannel.PHONE, "portal"})
 
 
-PERSONAL = "personal:"  # key prefix of a one-off message a person wrote (``personal.py``)
+PERSONAL = PERSONAL_KEY_PREFIX  # key prefix of a one-off message a person wrote (``personal.py``)
 
 
 def is_personal(message: Message) -> bool:
@@ -473,6 +474,8 @@ class Sender:
                 raise LeaseLost
             if failure.address_refused:
                 self._address_bounced(message, failure)
+            if is_personal(message):
+                personal_hold_end(message=message, now=now)
             following = self._fallback(message, now, failure)
         self.report.failed += 1
         self.report.error(message, failure.code, failure.detail)
@@ -539,6 +542,7 @@ def outbox_context(
         return message_context(
             creditor=creditor, debtor=message.debtor, items=list(Invoice.objects.filter(pk__in=ids)),
             action_facts={"stage": message.template_key}, today=today, qr_code=False, batch=batch,
+            message_id=message.pk,
         )  # fmt: skip
     if action is not None:
         ids = [item["id"] for item in action.items]
@@ -551,7 +555,7 @@ def outbox_context(
         return None
     return message_context(
         creditor=creditor, debtor=message.debtor, items=items, action_facts=facts, today=today,
-        qr_code=message.channel == MessageChannel.LETTER, batch=batch,
+        qr_code=message.channel == MessageChannel.LETTER, batch=batch, message_id=message.pk,
     )  # fmt: skip
 
 

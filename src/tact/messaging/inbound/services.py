@@ -42,6 +42,7 @@ from tact.tenancy.models import Creditor
 from .. import verp
 from ..models import ChannelConsent, ConsentStatus, Message, MessageChannel, MessageStatus
 from ..outbox import event_add
+from ..personal import personal_hold_end
 from .errors import InboundNotFound
 from .intent import intent_classify
 from .matching import referenced_ids, reply_tokens, report_ids
@@ -267,6 +268,9 @@ def _on_report(row: InboundMessage, report: DeliveryReport, match: Match, now: d
             if contact is not None and contact.email_status != ContactStatus.BOUNCED:
                 contact_update(contact=contact, by=ACTOR, email_status=ContactStatus.BOUNCED)
                 row.actions.append(f"contact_bounced:{contact.pk}")
+            if bounced and message.action_id is None:
+                # A person's own e-mail never arrived: the hold it placed ends.
+                personal_hold_end(message=message, now=now)
             if message is not None and (not bounced or Message.objects.filter(fallback_of=message).exists()):
                 # Reported before, or the outbox already moved on from it: nothing more to do.
                 continue
