@@ -260,3 +260,14 @@ def test_a_refused_key_is_recorded_as_the_problem(accounts, api, creditor):
     with scope(creditor=creditor):
         account = ProviderAccount.objects.get()
     assert account.verified_at is None and "refused" in account.verify_problem
+
+
+def test_an_accounts_adapter_is_reused_until_its_credentials_change(accounts, creditor):
+    from tact.payments.accounts import account_adapter
+
+    first = account_adapter(accounts[0])
+    assert account_adapter(accounts[0]) is first
+    changed = account_set(creditor=creditor, provider="stripe", by="test", api_key="sk_test_acme_newkey_0002")
+
+    assert account_adapter(changed) is not first
+    assert account_adapter(changed).setting("TACT_STRIPE_SECRET_KEY") == "sk_test_acme_newkey_0002"

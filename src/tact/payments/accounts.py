@@ -126,9 +126,28 @@ def account_config(account: ProviderAccount) -> dict[str, str]:
     return {**config, **common}
 
 
+# Adapters per account, kept by the process: PayPal's adapter holds its access token, and
+# without this every delivery would ask for a new one. Keyed by everything the config is
+# made of (a sealed secret changes with every save: a fresh IV) and the base adapter (tests
+# swap it), so new credentials take effect at once.
+_ADAPTERS: dict[tuple[object, ...], Provider] = {}
+_ADAPTERS_MAX = 1000
+
+
 def account_adapter(account: ProviderAccount) -> Provider:
     """The provider's adapter (its HTTP client included) speaking for this account."""
-    return provider_get(account.provider).with_config(account_config(account))
+    base = provider_get(account.provider)
+    key = (
+        account.pk, account.environment, account.api_key_sealed, account.webhook_secret_sealed,
+        account.client_id, account.client_secret_sealed, account.webhook_id, tuple(account.methods or ()),
+        id(base),
+    )  # fmt: skip
+    adapter = _ADAPTERS.get(key)
+    if adapter is None:
+        if len(_ADAPTERS) >= _ADAPTERS_MAX:
+            _ADAPTERS.clear()
+        adapter = _ADAPTERS[key] = base.with_config(account_config(account))
+    return adapter
 
 
 # -- writes -----------------------------------------------------------------------------
