@@ -271,3 +271,41 @@ def test_an_accounts_adapter_is_reused_until_its_credentials_change(accounts, cr
 
     assert account_adapter(changed) is not first
     assert account_adapter(changed).setting("TACT_STRIPE_SECRET_KEY") == "sk_test_acme_newkey_0002"
+
+
+def test_a_disabled_account_still_verifies_deliveries_for_checkouts_begun_with_it(
+    client, accounts, creditor, items
+):
+    checkout = checkout_for(creditor, items, "500.00", provider="stripe")
+    with scope(creditor=creditor):
+        ProviderAccount.objects.filter(pk=accounts[0].pk).update(is_active=False)
+
+    response = deliver(client, accounts[0], paid_event(checkout), secret=ACME_SECRET)
+
+    assert response.status_code == 200
+    with scope(creditor=creditor):
+        assert Checkout.objects.get().status == "paid"
+
+
+def test_mollie_is_asked_with_the_accounts_key_and_told_the_accounts_webhook_url(
+    creditor, items, settings, monkeypatch
+):
+    from tact.payments.providers.mollie import MollieProvider
+    from tests.payments.test_mollie import PAYMENTS, payment
+
+    settings.TACT_MOLLIE_API_KEY = "test_installation_key_00000000"
+    settings.TACT_PAYMENTS_PUBLIC_URL = "https://pay.example.com"
+    fake = FakeApi()
+    fake.on("POST", PAYMENTS, lambda r: (201, payment(r.json()["metadata"]["tact_checkout"], "open")))
+    monkeypatch.setitem(PROVIDERS, "mollie", MollieProvider(http=fake))
+    account = account_set(
+        creditor=creditor, provider="mollie", by="test", api_key="test_acme_mollie_key_4242"
+    )
+
+    checkout_for(creditor, items, "100.00", provider="mollie")
+
+    (sent,) = fake.sent("POST", PAYMENTS)
+    assert sent.headers["Authorization"] == "Bearer test_acme_mollie_key_4242"
+    assert (
+        sent.json()["webhookUrl"] == f"https://pay.example.com/payments/webhooks/mollie/{account.public_id}/"
+    )
