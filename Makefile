@@ -38,6 +38,8 @@ demo: setup
 	$(TACT) cycle --creditor demo --date $$(date +%F)
 	$(TACT) outbox send --creditor demo
 	@echo "today's e-mails are in $$EMAIL_FILE_PATH, letters under var/media/letters/"
+	@echo "(at night and on Sundays the contact rules hold e-mails back: the outbox sends them at the"
+	@echo " next 'tact outbox send' after the quiet hours in each debtor's time zone)"
 	@echo ""
 	@echo "tact is running on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
 	.venv/bin/gunicorn tact.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile - --log-level warning

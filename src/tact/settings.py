@@ -193,6 +193,9 @@ TACT_INBOUND_MAX_BYTES = int(os.environ.get("TACT_INBOUND_MAX_BYTES", str(10 * 1
 # The debtor portal: how long a link in a message opens it, and files debtors upload, kept
 # outside the web root (served only through the portal's and the staff's own views).
 TACT_PORTAL_LINK_MAX_AGE_DAYS = int(os.environ.get("TACT_PORTAL_LINK_MAX_AGE_DAYS", "90"))
+# Our own reverse proxies (addresses or CIDR networks, comma-separated). Only a request from
+# one of them has its X-Forwarded-For read, for the portal's rate limits; empty: never.
+TACT_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("TACT_TRUSTED_PROXIES", "").split(",") if p.strip()]
 TACT_PRIVATE_ROOT = Path(os.environ.get("TACT_PRIVATE_ROOT", VAR_DIR / "private")).resolve()
 # Online payment: empty = none (debtors pay by transfer); "test" is the built-in provider that
 # walks the webhook path offline without money (`make demo` uses it; never in production).

@@ -77,3 +77,57 @@ def test_promises_are_scoped_to_their_creditor(debtor, other_creditor):
     promise(debtor)
     with scope(creditor=other_creditor):
         assert not Promise.objects.exists()
+
+
+# -- deciding a dispute -------------------------------------------------------------------
+
+
+@pytest.fixture
+def dispute(debtor):
+    from tact.ledger.models import Invoice
+
+    item = Invoice.objects.get(number="RE-1")
+    return dispute_open(invoice=item, reason="defective", text="Kaputt.", source="portal", by="portal")
+
+
+def test_taking_a_dispute_puts_it_in_review_and_taking_it_again_changes_nothing(dispute):
+    from tact.arrangements.services import dispute_review_start
+
+    assert dispute_review_start(dispute=dispute, by=None).status == "in_review"
+    assert dispute_review_start(dispute=dispute, by=None).status == "in_review"
+
+
+def test_a_rejection_needs_an_explanation(dispute):
+    from tact.arrangements.services import dispute_resolve
+
+    with pytest.raises(ArrangementInvalid) as raised:
+        dispute_resolve(dispute=dispute, outcome="rejected", by=None, today=TODAY, explanation="  ")
+    assert (raised.value.field, raised.value.reason) == ("explanation", "explanation_missing")
+
+
+def test_a_credit_note_is_booked_and_set_against_the_disputed_invoice(dispute):
+    from tact.arrangements.services import dispute_resolve
+    from tact.ledger.models import Invoice
+
+    decided = dispute_resolve(dispute=dispute, outcome="credit_note", by=None, today=TODAY,
+                              credit_note_number="GS-1", credit_amount=Decimal("190.00"))  # fmt: skip
+    note = Invoice.objects.get(number="GS-1")
+    item = Invoice.objects.get(number="RE-1")
+    assert decided.status == "resolved"
+    assert (note.kind, note.gross_amount, note.open_amount) == ("credit_note", Decimal("-190.00"), 0)
+    assert item.open_amount == Decimal("1000.00")
+
+
+def test_a_credit_above_the_open_amount_or_a_second_decision_is_refused(dispute):
+    from tact.arrangements.services import dispute_resolve
+
+    with pytest.raises(ArrangementInvalid) as raised:
+        dispute_resolve(dispute=dispute, outcome="credit_note", by=None, today=TODAY,
+                        credit_note_number="GS-2", credit_amount=Decimal("1190.01"))  # fmt: skip
+    assert raised.value.field == "credit_amount"
+    dispute_resolve(
+        dispute=dispute, outcome="rejected", by=None, today=TODAY, explanation="Geliefert am 3.11."
+    )
+    with pytest.raises(ArrangementInvalid) as again:
+        dispute_resolve(dispute=dispute, outcome="rejected", by=None, today=TODAY, explanation="Nochmal.")
+    assert again.value.reason == "dispute_closed"

@@ -15,7 +15,7 @@ from tact.ledger.models import Debtor, Invoice, InvoiceKind
 from tact.ledger.selectors import open_items_of
 
 from .errors import ArrangementInvalid
-from .models import Dispute, DisputeReason, Promise, Source
+from .models import Dispute, DisputeReason, DisputeStatus, Promise, Source
 
 ZERO = Decimal("0")
 
@@ -73,7 +73,8 @@ def promise_record(
         )  # fmt: skip
     promise = Promise.objects.create(
         creditor_id=debtor.creditor_id, debtor=debtor, amount=amount, currency=currency,
-        promised_on=promised_on, grace_days=grace_days, source=source, hold_id=hold_id, note=note,
+        promised_on=promised_on, grace_days=grace_days, made_on=today, pay_by=promised_on + timedelta(days=grace_days),
+        source=source, hold_id=hold_id, note=note,
     )  # fmt: skip
     audit_record(
         creditor=debtor.creditor, actor=by, action="promise_recorded", subject=promise,
@@ -128,4 +129,119 @@ def dispute_open(
         after={"item": invoice.number, "reason": reason, "source": source, "hold": hold_id,
                "document": document_type or None},
     )  # fmt: skip
+    return dispute
+
+
+DISPUTE_CLOSED = (DisputeStatus.RESOLVED, DisputeStatus.REJECTED)
+
+
+def _dispute_locked(dispute: Dispute) -> Dispute:
+    dispute = Dispute.objects.select_for_update().select_related("invoice").get(pk=dispute.pk)
+    if dispute.status in DISPUTE_CLOSED:
+        raise ArrangementInvalid(
+            field="status", reason="dispute_closed", problem=f"the dispute is {dispute.status} already"
+        )
+    return dispute
+
+
+@transaction.atomic
+def dispute_review_start(*, dispute: Dispute, by: Any) -> Dispute:
+    """A person takes the dispute: open → in review. Taking one already in review changes
+    nothing. Raises ArrangementInvalid(reason="dispute_closed") for a decided dispute."""
+    dispute = _dispute_locked(dispute)
+    if dispute.status == DisputeStatus.IN_REVIEW:
+        return dispute
+    dispute.status = DisputeStatus.IN_REVIEW
+    dispute.save(update_fields=["status"])
+    audit_record(
+        creditor=dispute.creditor, actor=by, action="dispute_review_started", subject=dispute,
+        before={"status": DisputeStatus.OPEN}, after={"status": DisputeStatus.IN_REVIEW},
+    )  # fmt: skip
+    return dispute
+
+
+@transaction.atomic
+def dispute_resolve(
+    *,
+    dispute: Dispute,
+    outcome: str,
+    by: Any,
+    today: date,
+    explanation: str = "",
+    credit_note_number: str = "",
+    credit_amount: Decimal | None = None,
+) -> Dispute:
+    """Decide a dispute (open or in review).
+
+    ``outcome="credit_note"``: the debtor is right (in part): a credit note ``credit_note_number``
+    of ``credit_amount`` is booked and set against the disputed invoice, and the dispute is
+    resolved. Example: RE-1 open 1,190.00 EUR, credit 190.00 → credit note GS-1 of -190.00,
+    settled against RE-1, which stays open with 1,000.00.
+    ``outcome="rejected"``: the claim stands; ``explanation`` (sent to the debtor by the
+    caller) is required and recorded.
+
+    The caller ends the dispute's hold (dunning sits above this app). Raises
+    ArrangementInvalid naming the field.
+    """
+    from tact.ledger.services import invoice_create, invoice_set_open_amount
+
+    dispute = _dispute_locked(dispute)
+    before = {"status": dispute.status}
+    invoice = Invoice.objects.select_for_update().get(pk=dispute.invoice_id)
+    explanation = explanation.strip()
+    facts: dict[str, Any] = {"outcome": outcome, "item": invoice.number}
+    if outcome == "rejected":
+        if not explanation:
+            raise ArrangementInvalid(
+                field="explanation", reason="explanation_missing", problem="say why the dispute is rejected"
+            )
+        dispute.status = DisputeStatus.REJECTED
+    elif outcome == "credit_note":
+        number = credit_note_number.strip()
+        if not number:
+            raise ArrangementInvalid(
+                field="credit_note_number", reason="credit_note_number_missing", problem="give the number"
+            )
+        amount = quantize(credit_amount or ZERO, invoice.currency)
+        if amount <= 0:
+            raise ArrangementInvalid(
+                field="credit_amount", reason="amount_not_positive", problem="give an amount above zero"
+            )
+        if amount > invoice.open_amount:
+            raise ArrangementInvalid(
+                field="credit_amount", reason="amount_above_balance",
+                problem=f"{amount} {invoice.currency} is more than the open amount {invoice.open_amount} of "
+                        f"{invoice.number}",
+            )  # fmt: skip
+        credit_note = invoice_create(
+            creditor=invoice.creditor, debtor=invoice.debtor, number=number, kind=InvoiceKind.CREDIT_NOTE,
+            issued_on=today, due_on=today, gross_amount=-amount, currency=invoice.currency,
+            order_reference=invoice.number, by=by,
+        )  # fmt: skip
+        # Set against each other: the credit note is used up, the invoice lowered by as much.
+        reference = f"Credit note {number} against {invoice.number}"
+        invoice_set_open_amount(
+            invoice=credit_note, open_amount=ZERO, value_on=today, source="manual", reference=reference, by=by
+        )
+        invoice_set_open_amount(
+            invoice=invoice, open_amount=invoice.open_amount - amount, value_on=today, source="manual",
+            reference=reference, by=by,
+        )  # fmt: skip
+        facts.update(credit_note=number, amount=amount, currency=invoice.currency)
+        dispute.status = DisputeStatus.RESOLVED
+    else:
+        raise ArrangementInvalid(
+            field="outcome", reason="outcome_unknown", problem=f"{outcome!r} is not credit_note or rejected"
+        )
+    if explanation:
+        facts["explanation"] = explanation[:4000]
+    dispute.save(update_fields=["status"])
+    audit_record(
+        creditor=dispute.creditor,
+        actor=by,
+        action="dispute_resolved",
+        subject=dispute,
+        before=before,
+        after=facts,
+    )
     return dispute

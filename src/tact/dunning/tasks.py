@@ -14,6 +14,7 @@ from tact.core import clock
 from tact.core.jobs import all_creditors, creditor_scope
 from tact.tenancy.models import Creditor
 
+from .arrangement_holds import arrangements_check
 from .cycle import cycle_run
 
 log = logging.getLogger(__name__)
@@ -21,10 +22,14 @@ log = logging.getLogger(__name__)
 
 @shared_task(acks_late=True)
 def cycle_run_task(creditor_id: int, run_on: str) -> dict:
-    """Run the cycle for one creditor and day (ISO date). Running it twice creates nothing new."""
+    """Run the cycle for one creditor and day (ISO date). Running it twice creates nothing new.
+
+    The day's check of payment plans and promises goes first: a plan that defaulted or a
+    promise broken ends its hold, so that the same day's cycle takes the next step."""
     with all_creditors():
         creditor = Creditor.objects.get(pk=creditor_id)
     with creditor_scope(creditor):
+        arrangements_check(creditor=creditor, today=date.fromisoformat(run_on), actor="cycle_task")
         summary = cycle_run(creditor=creditor, run_on=date.fromisoformat(run_on), actor="cycle_task")
     log.info("cycle run", extra={"creditor": creditor.slug, **summary.as_dict()})
     return summary.as_dict()

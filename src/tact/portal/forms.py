@@ -10,13 +10,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tact.arrangements.models import DisputeReason
+from tact.core.templatetags.tact_format import ldate, money
 from tact.ledger.errors import InvalidLedgerField
 from tact.ledger.models import Channel
 from tact.ledger.services import normalize_phone
 from tact.tenancy.models import LANGUAGES
-from tact.workbench.templatetags.tact_format import ldate, money
 
-from .models import SecondFactor
+from .models import CancellationReason, MediationReason, SecondFactor
 from .uploads import Checked, UploadRefused, upload_check
 
 UPLOAD_ERRORS = {
@@ -125,6 +125,28 @@ class DisputeForm(forms.Form):
         }
 
 
+class CancellationForm(forms.Form):
+    item = forms.ModelChoiceField(
+        queryset=None, label=_("Invoice (optional)"), required=False, empty_label=_("No particular invoice")
+    )
+    reason = forms.ChoiceField(label=_("Why do you want to cancel?"), choices=CancellationReason.choices)
+    text = forms.CharField(
+        label=_("Please describe your request"), widget=forms.Textarea(attrs={"rows": 5}), max_length=5000
+    )
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = items
+        self.fields["item"].label_from_instance = lambda obj: obj.number
+
+
+class MediationForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Why do you ask for mediation?"), choices=MediationReason.choices)
+    text = forms.CharField(
+        label=_("Please describe your situation"), widget=forms.Textarea(attrs={"rows": 5}), max_length=5000
+    )
+
+
 class PaidClaimForm(forms.Form):
     items = ItemChoice(queryset=None, label=_("Which invoices did you pay?"), required=False)
     paid_on = forms.DateField(label=_("Paid on"), widget=DATE)
@@ -226,6 +248,8 @@ class PayOnlineForm(forms.Form):
 
 
 __all__ = [
+    "CancellationForm",
+    "MediationForm",
     "Checked",
     "ContactForm",
     "DisputeForm",

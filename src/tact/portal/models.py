@@ -4,12 +4,14 @@ Links themselves are not stored: a link is a signed token (``tact.messaging.link
 revocation names one link (``link_id``) or every link of a debtor issued before a moment.
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 from tact.arrangements.storage import PrivateStorage
+from tact.tenancy.models import LANGUAGES
 
 
 def private_storage() -> PrivateStorage:
@@ -36,6 +38,8 @@ class PortalSettings(models.Model):
     paid_claim_hold_days = models.PositiveSmallIntegerField(default=14)
     upload_max_bytes = models.PositiveIntegerField(default=5 * 1024 * 1024)
     online_payment = models.BooleanField(default=True)
+    # The service level: a person answers a dispute or a request within these days.
+    review_days = models.PositiveSmallIntegerField(default=14)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ScopedManager(creditor="creditor")
@@ -73,6 +77,36 @@ class LinkRevocation(models.Model):
 class SubmissionKind(models.TextChoices):
     PAID_CLAIM = "paid_claim", _("Says already paid")
     CONTACT = "contact", _("Message from the portal")
+    CANCELLATION = "cancellation", _("Cancellation request")
+    MEDIATION = "mediation", _("Mediation request")
+
+
+class CancellationReason(models.TextChoices):
+    WITHDRAWAL = "withdrawal", _("I withdraw from the contract (right of withdrawal)")
+    ORDER_CANCELLED = "order_cancelled", _("I cancelled the order")
+    CONTRACT_ENDED = "contract_ended", _("The contract has ended")
+    OTHER = "other", _("Another reason")
+
+
+class MediationReason(models.TextChoices):
+    CANNOT_PAY = "cannot_pay", _("I cannot pay at the moment")
+    DISAGREEMENT = "disagreement", _("We disagree about the claim")
+    CIRCUMSTANCES = "circumstances", _("My personal circumstances have changed")
+    OTHER = "other", _("Another reason")
+
+
+class SubmissionStatus(models.TextChoices):
+    """A submission is a task for a person: open, being looked at, decided."""
+
+    OPEN = "open", _("Open")
+    IN_REVIEW = "in_review", _("In review")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class SubmissionOutcome(models.TextChoices):
+    GRANTED = "granted", _("Granted")
+    DECLINED = "declined", _("Declined")
+    ANSWERED = "answered", _("Answered")
 
 
 class Submission(models.Model):
@@ -88,11 +122,50 @@ class Submission(models.Model):
     document_name = models.CharField(max_length=200, blank=True)
     document_type = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The task a person works on: its state, the service-level day, the decision.
+    status = models.CharField(max_length=10, choices=SubmissionStatus.choices, default=SubmissionStatus.OPEN)
+    due_on = models.DateField(null=True, blank=True)
+    hold_id = models.BigIntegerField(null=True, blank=True)  # dunning.Hold; no FK (dunning is below)
+    outcome = models.CharField(max_length=10, choices=SubmissionOutcome.choices, blank=True)
+    answer = models.TextField(blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        db_index=False,
+    )  # fmt: skip
 
     objects = ScopedManager(creditor="creditor")
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["creditor", "status", "due_on"], name="submission_task")]
 
     def __str__(self) -> str:
         return f"{self.kind} from {self.debtor_id}"
+
+
+class FaqEntry(models.Model):
+    """One question of a creditor's FAQ in one language. The entries of a ``topic`` are the
+    same question in several languages; the portal shows the debtor's, else the creditor's,
+    else English, else any."""
+
+    creditor = models.ForeignKey(
+        "tenancy.Creditor", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    topic = models.SlugField(max_length=50)
+    language = models.CharField(max_length=2, choices=LANGUAGES)
+    question = models.CharField(max_length=300)
+    answer = models.TextField()
+    position = models.PositiveSmallIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(creditor="creditor")
+
+    class Meta:
+        ordering = ["position", "topic", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["creditor", "topic", "language"], name="faq_topic_language_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} ({self.language})"

@@ -56,3 +56,20 @@ def portal_overview(*, access: Access, today: date, qr_code: bool = True) -> Ove
         promises=list(promises_open_of(debtor=access.debtor)),
         today=today,
     )
+
+
+def portal_faq(*, creditor, language: str) -> list:
+    """The creditor's FAQ, one entry per topic in ``language``, else the creditor's language,
+    else English, else whichever exists; in the creditor's order. In scope."""
+    from .models import FaqEntry
+
+    preference = [language, creditor.language, "en"]
+    chosen: dict[str, FaqEntry] = {}
+    for entry in FaqEntry.objects.filter(creditor=creditor):
+        current = chosen.get(entry.topic)
+        rank = preference.index(entry.language) if entry.language in preference else len(preference)
+        if current is None or rank < (
+            preference.index(current.language) if current.language in preference else len(preference)
+        ):
+            chosen[entry.topic] = entry
+    return sorted(chosen.values(), key=lambda e: (e.position, e.topic))

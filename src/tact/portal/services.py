@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import translation
 
 from tact.arrangements.models import Dispute, Promise, Source
 from tact.arrangements.services import dispute_open, promise_record
@@ -21,9 +22,11 @@ from tact.dunning.models import HoldReason
 from tact.dunning.services import hold_place
 from tact.ledger.models import Contact, Invoice
 from tact.ledger.services import contact_create, contact_update, debtor_update
+from tact.messaging.confirmations import confirmation_key, confirmation_language, confirmation_queue
 from tact.payments.services import CheckoutStarted, checkout_start
 
 from .access import Access
+from .confirmations import confirmation_text
 from .models import Submission, SubmissionKind
 from .uploads import Checked
 
@@ -36,6 +39,25 @@ def portal_event(*, access: Access, action: str, facts: dict[str, Any] | None = 
         creditor=access.creditor, actor=ACTOR, action=action, subject=access.debtor,
         after={"link": access.link.link_id, "message": access.link.message_id, **(facts or {})},
     )  # fmt: skip
+
+
+def portal_confirm_by_mail(
+    *, access: Access, kind: str, facts: dict[str, Any], key: str, today: date
+) -> None:
+    """Queue the e-mail that confirms a portal action, in the debtor's language, in the
+    action's transaction (the outbox sends it after the commit). No e-mail address, no mail:
+    the page's confirmation stands alone."""
+    language = confirmation_language(debtor=access.debtor, creditor=access.creditor)
+    with translation.override(language):
+        subject, text = confirmation_text(kind, facts)
+    confirmation_queue(
+        creditor=access.creditor, debtor=access.debtor, key=f"{kind}:{key}", subject=subject, text=text,
+        today=today,
+    )  # fmt: skip
+
+
+def _day(on: date | None) -> str:
+    return on.isoformat() if on else ""
 
 
 @transaction.atomic
@@ -61,6 +83,10 @@ def portal_promise_make(*, access: Access, amount: Decimal, promised_on: date, t
         access=access, action="portal_promise_made",
         facts={"amount": promise.amount, "currency": promise.currency, "promised_on": promised_on},
     )  # fmt: skip
+    portal_confirm_by_mail(
+        access=access, kind="promise", key=str(promise.pk), today=today,
+        facts={"amount": str(promise.amount), "currency": promise.currency, "promised_on": _day(promised_on)},
+    )  # fmt: skip
     return promise
 
 
@@ -83,6 +109,9 @@ def portal_dispute_open(
         access=access, action="portal_dispute_opened",
         facts={"item": invoice.number, "reason": reason, "text": text[:500], "document": bool(upload)},
     )  # fmt: skip
+    portal_confirm_by_mail(
+        access=access, kind="dispute", key=str(dispute.pk), facts={"number": invoice.number}, today=today
+    )
     return dispute
 
 
@@ -108,13 +137,31 @@ def portal_paid_claim(
         )  # fmt: skip
     facts = {"items": [i.number for i in items], "paid_on": paid_on.isoformat(), "amount": str(amount),
              "currency": access.debtor.currency, "note": note[:2000], "paused_until": ends_on.isoformat()}  # fmt: skip
-    submission = _submission(access=access, kind=SubmissionKind.PAID_CLAIM, facts=facts, upload=upload)
+    submission = _submission(
+        access=access, kind=SubmissionKind.PAID_CLAIM, facts=facts, upload=upload, due_on=ends_on
+    )
     portal_event(access=access, action="portal_paid_claimed", facts={**facts, "document": bool(upload)})
+    portal_confirm_by_mail(access=access, kind="paid", key=str(submission.pk), facts={}, today=today)
     return submission
 
 
-def _submission(*, access: Access, kind: str, facts: dict[str, Any], upload: Checked | None) -> Submission:
-    submission = Submission(creditor_id=access.creditor.pk, debtor=access.debtor, kind=kind, facts=facts)
+def _submission(
+    *,
+    access: Access,
+    kind: str,
+    facts: dict[str, Any],
+    upload: Checked | None,
+    due_on: date | None = None,
+    hold_id: int | None = None,
+) -> Submission:
+    submission = Submission(
+        creditor_id=access.creditor.pk,
+        debtor=access.debtor,
+        kind=kind,
+        facts=facts,
+        due_on=due_on,
+        hold_id=hold_id,
+    )
     if upload is not None:
         submission.document_name = upload.original_name
         submission.document_type = upload.content_type
@@ -124,11 +171,70 @@ def _submission(*, access: Access, kind: str, facts: dict[str, Any], upload: Che
 
 
 @transaction.atomic
-def portal_message_send(*, access: Access, topic: str, text: str, reply_to: str) -> Submission:
+def portal_message_send(*, access: Access, topic: str, text: str, reply_to: str, today: date) -> Submission:
     """The contact form: a message for a person, on the timeline."""
     facts = {"topic": topic, "text": text[:5000], "reply_to": reply_to}
-    submission = _submission(access=access, kind=SubmissionKind.CONTACT, facts=facts, upload=None)
+    submission = _submission(
+        access=access, kind=SubmissionKind.CONTACT, facts=facts, upload=None,
+        due_on=today + timedelta(days=access.config.review_days),
+    )  # fmt: skip
     portal_event(access=access, action="portal_message_received", facts={"topic": topic, "text": text[:500]})
+    portal_confirm_by_mail(access=access, kind="contact", key=str(submission.pk), facts={}, today=today)
+    return submission
+
+
+@transaction.atomic
+def portal_cancellation_request(
+    *, access: Access, invoice: Invoice | None, reason: str, text: str, today: date
+) -> Submission:
+    """The debtor asks to cancel (an order, a contract, the invoice named): a task for a
+    person, answered within the creditor's service-level days. Meanwhile a manual pause on
+    the item (or the debtor) until that day, so no reminder crosses the request.
+
+    Example: on 2025-12-01 with 14 review days → due 2025-12-15, paused through 2025-12-15.
+    """
+    return _request(
+        access=access, kind=SubmissionKind.CANCELLATION, invoice=invoice, reason=reason, text=text, today=today,
+        action="portal_cancellation_requested",
+    )  # fmt: skip
+
+
+@transaction.atomic
+def portal_mediation_request(*, access: Access, reason: str, text: str, today: date) -> Submission:
+    """The debtor asks for mediation: a task for a person (who may hand the case to a
+    mediator), answered within the service-level days, with dunning paused until then."""
+    return _request(
+        access=access, kind=SubmissionKind.MEDIATION, invoice=None, reason=reason, text=text, today=today,
+        action="portal_mediation_requested",
+    )  # fmt: skip
+
+
+def _request(
+    *, access: Access, kind: str, invoice: Invoice | None, reason: str, text: str, today: date, action: str
+) -> Submission:
+    due_on = today + timedelta(days=access.config.review_days)
+    hold = hold_place(
+        debtor=access.debtor, reason=HoldReason.MANUAL, starts_on=today, ends_on=due_on, invoice=invoice,
+        note=f"portal: {kind} request ({reason})", by=ACTOR,
+    )  # fmt: skip
+    number = invoice.number if invoice else ""
+    facts = {
+        "reason": reason,
+        "text": text.strip()[:5000],
+        "item": number,
+        "item_id": invoice.pk if invoice else None,
+    }
+    submission = _submission(
+        access=access, kind=kind, facts=facts, upload=None, due_on=due_on, hold_id=hold.pk
+    )
+    portal_event(
+        access=access, action=action,
+        facts={"reason": reason, "item": number, "text": text.strip()[:500], "due_on": due_on},
+    )  # fmt: skip
+    portal_confirm_by_mail(
+        access=access, kind=kind, key=str(submission.pk), facts={"number": number, "due_on": _day(due_on)},
+        today=today,
+    )  # fmt: skip
     return submission
 
 
@@ -137,7 +243,7 @@ CONTACT_FIELDS = ("email", "phone", "street", "postal_code", "city")
 
 
 @transaction.atomic
-def portal_preferences_change(*, access: Access, data: dict[str, Any]) -> list[str]:
+def portal_preferences_change(*, access: Access, data: dict[str, Any], today: date) -> list[str]:
     """Change the preferred channel, the language and the preferred contact's details
     through the ledger's services (which audit each change). Returns the changed fields."""
     debtor = access.debtor
@@ -155,6 +261,10 @@ def portal_preferences_change(*, access: Access, data: dict[str, Any]) -> list[s
         changed += [f for f in CONTACT_FIELDS if old[f] != getattr(contact, f)]
     if changed:
         portal_event(access=access, action="portal_preferences_changed", facts={"fields": changed})
+        # To the address as it is now: a changed e-mail address hears of the change itself.
+        portal_confirm_by_mail(
+            access=access, kind="preferences", key=confirmation_key(), facts={"changed": True}, today=today
+        )
     return changed
 
 

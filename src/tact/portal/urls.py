@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import plan_views, request_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -18,4 +18,14 @@ urlpatterns = [
     path("<str:token>/preferences/", views.preferences, name="preferences"),
     path("<str:token>/contact/", views.contact, name="contact"),
     path("<str:token>/done/", views.done, name="done"),
+    path("<str:token>/cancel/", request_views.cancellation, name="cancellation"),
+    path("<str:token>/mediation/", request_views.mediation, name="mediation"),
+    path("<str:token>/faq/", request_views.faq, name="faq"),
+]
+
+# Payment plans (plan_views.py): kept apart from the list above.
+urlpatterns += [
+    path("<str:token>/plan/", plan_views.plan_propose, name="plan"),
+    path("<str:token>/plan/<int:plan_id>/", plan_views.plan_detail, name="plan_detail"),
+    path("<str:token>/plan/<int:plan_id>/mandate/", plan_views.plan_mandate, name="plan_mandate"),
 ]

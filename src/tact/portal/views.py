@@ -40,6 +40,7 @@ from .access import (
     second_factor_expected,
 )
 from .branding import brand_for
+from .confirmations import confirmation_text
 from .forms import (
     ContactForm,
     DisputeForm,
@@ -71,8 +72,8 @@ LANGUAGE_CODES = [code for code, _name in LANGUAGES]
 
 
 def _address(request: HttpRequest) -> str:
-    # Behind a proxy, the proxy must set REMOTE_ADDR (gunicorn --forwarded-allow-ips).
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    # Behind a proxy: TACT_TRUSTED_PROXIES names it, and X-Forwarded-For gives the client.
+    return ratelimit.client_address(request)
 
 
 def _private(response: HttpResponse, language: str | None = None) -> HttpResponse:
@@ -180,6 +181,12 @@ def _page(
 def _confirm(request: HttpRequest, access: Access, *, title: str, text: str) -> HttpResponse:
     _state_set(request, access, confirmation={"title": title, "text": text})
     return redirect("portal:done", token=access.token)
+
+
+def _confirmed(request: HttpRequest, access: Access, kind: str, facts: dict) -> HttpResponse:
+    """The page's confirmation: the same words the confirming e-mail carries."""
+    title, text = confirmation_text(kind, facts)
+    return _confirm(request, access, title=title, text=text)
 
 
 # -- access ---------------------------------------------------------------------------------
@@ -340,8 +347,6 @@ def _service_error(form, exc: ArrangementInvalid) -> None:
 @portal_page()
 @require_http_methods(["GET", "POST"])
 def promise(request: HttpRequest, access: Access) -> HttpResponse:
-    from tact.workbench.templatetags.tact_format import ldate, money
-
     today = _today(access)
     currency = access.debtor.currency
     balance = quantize(open_balance(debtor=access.debtor), currency)
@@ -358,11 +363,9 @@ def promise(request: HttpRequest, access: Access) -> HttpResponse:
         except ArrangementInvalid as exc:
             _service_error(form, exc)
         else:
-            return _confirm(
-                request, access, title=_("Thank you for your promise"),
-                text=_("We have noted that you will pay %(amount)s by %(day)s. Until then we will not send "
-                       "you any reminders.") % {"amount": money(made.amount, made.currency),
-                                                "day": ldate(made.promised_on)},
+            return _confirmed(
+                request, access, "promise",
+                {"amount": str(made.amount), "currency": made.currency, "promised_on": made.promised_on.isoformat()},
             )  # fmt: skip
     return _page(
         request, access, "portal/promise.html", {"form": form, "balance": balance, "currency": currency}
@@ -388,11 +391,7 @@ def dispute(request: HttpRequest, access: Access) -> HttpResponse:
         except ArrangementInvalid as exc:
             _service_error(form, exc)
         else:
-            return _confirm(
-                request, access, title=_("We have received your objection"),
-                text=_("A person will look at invoice %(number)s and answer you. Until then we will not send "
-                       "you reminders about it.") % {"number": made.invoice.number},
-            )  # fmt: skip
+            return _confirmed(request, access, "dispute", {"number": made.invoice.number})
     return _page(request, access, "portal/dispute.html", {"form": form})
 
 
@@ -411,11 +410,7 @@ def paid(request: HttpRequest, access: Access) -> HttpResponse:
             access=access, items=list(data["items"]), paid_on=data["paid_on"], amount=data["amount"],
             note=data["note"], upload=data["document"], today=today,
         )  # fmt: skip
-        return _confirm(
-            request, access, title=_("Thank you for letting us know"),
-            text=_("We will look for your payment. Meanwhile we will not send you reminders; if we cannot "
-                   "find it, we will contact you."),
-        )  # fmt: skip
+        return _confirmed(request, access, "paid", {})
     return _page(request, access, "portal/paid.html", {"form": form})
 
 
@@ -431,14 +426,11 @@ def preferences(request: HttpRequest, access: Access) -> HttpResponse:
         initial.update({f: getattr(contact, f) for f in ("email", "phone", "street", "postal_code", "city")})
     form = PreferencesForm(request.POST or None, region=debtor.country, initial=initial)
     if request.method == "POST" and form.is_valid():
-        changed = portal_preferences_change(access=access, data=form.cleaned_data)
+        changed = portal_preferences_change(access=access, data=form.cleaned_data, today=_today(access))
         if "language" in changed:
             _state_set(request, access, language=debtor.language)  # the pages follow the new language
         with translation.override(debtor.language if "language" in changed else translation.get_language()):
-            return _confirm(
-                request, access, title=_("Your details are saved"),
-                text=_("We will use them from our next message on.") if changed else _("Nothing needed to change."),
-            )  # fmt: skip
+            return _confirmed(request, access, "preferences", {"changed": bool(changed)})
     return _page(request, access, "portal/preferences.html", {"form": form})
 
 
@@ -448,9 +440,12 @@ def contact(request: HttpRequest, access: Access) -> HttpResponse:
     form = ContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        portal_message_send(access=access, topic=data["topic"], text=data["text"], reply_to=data["reply_to"])
-        return _confirm(
-            request, access, title=_("Your message has been sent"),
-            text=_("Thank you. A person will read it and answer you."),
-        )  # fmt: skip
+        portal_message_send(
+            access=access,
+            topic=data["topic"],
+            text=data["text"],
+            reply_to=data["reply_to"],
+            today=_today(access),
+        )
+        return _confirmed(request, access, "contact", {})
     return _page(request, access, "portal/contact.html", {"form": form})

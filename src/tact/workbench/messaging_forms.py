@@ -11,12 +11,11 @@ from collections.abc import Iterable
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tact.core.templatetags.tact_format import ldate, money
 from tact.ledger.models import Contact, Invoice
 from tact.messaging.models import MessageChannel, MessageStatus, Tone
 from tact.messaging.services import CallOutcome
 from tact.tenancy.models import LANGUAGES
-
-from .templatetags.tact_format import ldate, money
 
 # The tone check's rules as the editor names and explains them, in the page's language.
 FINDING_TEXTS = {

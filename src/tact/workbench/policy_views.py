@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tact.core.templatetags.tact_format import money
 from tact.dunning import selectors as dunning
 from tact.dunning import services as dunning_services
 from tact.dunning.errors import ChargeForbidden, PolicyInUse, PolicyInvalid
@@ -46,7 +47,6 @@ from .dunning_forms import (
     ThresholdForm,
 )
 from .dunning_views import creditor_today
-from .templatetags.tact_format import money
 from .views import member_required, require
 
 # The law's refusal codes (law.checks) in the user's language, for the policy editor.

@@ -97,11 +97,29 @@ ACTION_TITLES = {
     "portal_dispute_opened": gettext_lazy("Disputed an item (portal)"),
     "portal_paid_claimed": gettext_lazy("Says it has paid (portal)"),
     "portal_message_received": gettext_lazy("Wrote through the portal"),
+    "portal_cancellation_requested": gettext_lazy("Asked to cancel (portal)"),
+    "portal_mediation_requested": gettext_lazy("Asked for mediation (portal)"),
+    "dispute_decided": gettext_lazy("Dispute decided"),
+    "request_decided": gettext_lazy("Portal request decided"),
     "portal_preferences_changed": gettext_lazy("Changed preferences on the portal"),
     "portal_item_downloaded": gettext_lazy("Downloaded an invoice (portal)"),
     "portal_statement_downloaded": gettext_lazy("Downloaded the account statement (portal)"),
     "online_payment_started": gettext_lazy("Started an online payment"),
     "online_payment_received": gettext_lazy("Paid online"),
+    # Payment plans and promises (arrangements; the daily check writes the last ones).
+    "portal_plan_proposed": gettext_lazy("Proposed a payment plan (portal)"),
+    "portal_mandate_signed": gettext_lazy("Signed a direct-debit mandate (portal)"),
+    "plan_proposed": gettext_lazy("Payment plan awaits a decision"),
+    "plan_approved": gettext_lazy("Payment plan agreed"),
+    "plan_declined": gettext_lazy("Payment plan declined"),
+    "plan_cancelled": gettext_lazy("Payment plan cancelled"),
+    "plan_completed": gettext_lazy("Payment plan paid"),
+    "plan_defaulted": gettext_lazy("Payment plan defaulted: dunning resumes"),
+    "plan_reminder_before": gettext_lazy("Reminder of an instalment planned"),
+    "plan_reminder_missed": gettext_lazy("Reminder of a missed instalment planned"),
+    "sepa_mandate_signed": gettext_lazy("Direct-debit mandate signed"),
+    "promise_kept": gettext_lazy("Promise to pay kept"),
+    "promise_broken": gettext_lazy("Promise to pay broken"),
 }
 IMPORT_TITLES = {
     ("ledger.debtor", True): gettext_lazy("Debtor created by import"),
@@ -155,7 +173,7 @@ def _field_label(subject_type: str, name: str) -> str:
 
 
 def _value(name: str, value: Any, currency: str) -> str:
-    from .templatetags.tact_format import ldate, money, number
+    from tact.core.templatetags.tact_format import ldate, money, number
 
     if value is None or value == "":
         return "—"
@@ -176,7 +194,7 @@ def _value(name: str, value: Any, currency: str) -> str:
 
 def _portal_detail(action: str, after: dict[str, Any], currency: str) -> str:
     """What the debtor did on the portal, in a line (portal.services writes the facts)."""
-    from .templatetags.tact_format import ldate, money
+    from tact.core.templatetags.tact_format import ldate, money
 
     def amount() -> str:
         return (
@@ -203,6 +221,11 @@ def _portal_detail(action: str, after: dict[str, Any], currency: str) -> str:
         return " · ".join(p for p in parts if p)
     if action == "portal_message_received":
         return " · ".join(p for p in (after.get("topic", ""), after.get("text", "")) if p)
+    if action in ("portal_cancellation_requested", "portal_mediation_requested"):
+        parts = [after.get("item", ""), after.get("reason", ""), after.get("text", "")]
+        if after.get("due_on"):
+            parts.append(_("answer by %(day)s") % {"day": day("due_on")})
+        return " · ".join(p for p in parts if p)
     if action == "portal_preferences_changed":
         return ", ".join(str(f).replace("_", " ") for f in after.get("fields") or [])
     if action in ("online_payment_started", "online_payment_received"):
@@ -211,14 +234,23 @@ def _portal_detail(action: str, after: dict[str, Any], currency: str) -> str:
         )
     if action == "portal_item_downloaded":
         return str(after.get("item", ""))
+    if action == "portal_plan_proposed":
+        total = (
+            money(Decimal(str(after["total"])), after.get("currency") or currency)
+            if after.get("total")
+            else ""
+        )
+        line = _("%(total)s in %(count)s instalments from %(day)s") % {
+            "total": total, "count": after.get("instalments", ""), "day": day("first_due_on")}  # fmt: skip
+        status = _("agreed at once") if after.get("status") == "active" else _("awaits a decision")
+        return " · ".join(p for p in (line, status, ", ".join(after.get("items") or [])) if p)
     return ""
 
 
 def _call_detail(after: dict[str, Any], currency: str) -> str:
     """A recorded call: the outcome and what was agreed (messaging.calls writes the facts)."""
+    from tact.core.templatetags.tact_format import ldate, money
     from tact.messaging.services import CallOutcome
-
-    from .templatetags.tact_format import ldate, money
 
     def day(name: str) -> str:
         return ldate(date.fromisoformat(after[name]))
@@ -244,6 +276,10 @@ def _detail(event: AuditEvent, currency: str) -> str:
         return _call_detail(after, currency)
     if event.action == "personal_email_sent":
         return " · ".join(str(after.get(k, "")) for k in ("to", "subject"))
+    if event.action in ("dispute_decided", "request_decided"):
+        parts = [after.get("item") or after.get("kind", ""), after.get("outcome", ""), after.get("credit_note") or "",
+                 after.get("explanation") or after.get("answer") or ""]  # fmt: skip
+        return " · ".join(str(p) for p in parts if p)
     if event.action.startswith(("portal_", "online_payment_")):
         return _portal_detail(event.action, after, currency)
     currency = str(after.get("currency") or before.get("currency") or currency)
@@ -340,7 +376,7 @@ def _day(on: date, tz: ZoneInfo) -> datetime:
 
 
 def _issued(item: Invoice, tz: ZoneInfo) -> TimelineEntry:
-    from .templatetags.tact_format import ldate, money
+    from tact.core.templatetags.tact_format import ldate, money
 
     title = (
         _("Credit note %(number)s issued")
@@ -359,7 +395,7 @@ def _issued(item: Invoice, tz: ZoneInfo) -> TimelineEntry:
 
 
 def _received(payment: Payment, tz: ZoneInfo, *, applied: Decimal | None = None) -> TimelineEntry:
-    from .templatetags.tact_format import money
+    from tact.core.templatetags.tact_format import money
 
     amount = money(payment.amount, payment.currency)
     if applied is not None and applied != payment.amount:

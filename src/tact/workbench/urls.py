@@ -2,9 +2,10 @@ from django.urls import path
 
 from . import banking_views as banking
 from . import dunning_views as dunning
-from . import law_views, policy_views, views
+from . import law_views, plan_views, policy_views, views
 from . import messaging_views as messaging
 from . import payments_views as payments
+from . import review_views as review
 
 app_name = "workbench"
 urlpatterns = [
@@ -115,4 +116,28 @@ urlpatterns = [
     path("bank/suggestions/accept/", banking.bank_suggestions_accept, name="bank_suggestions_accept"),
     path("bank/suggestions/<int:suggestion_id>/accept/", banking.bank_suggestion_accept, name="bank_accept"),
     path("bank/suggestions/<int:suggestion_id>/reject/", banking.bank_suggestion_reject, name="bank_reject"),
+    # disputes and portal requests for a person to decide; the creditor's FAQ
+    path("review/", review.review_list, name="review"),
+    path("review/disputes/<int:dispute_id>/", review.review_dispute, name="review_dispute"),
+    path(
+        "review/disputes/<int:dispute_id>/document/",
+        review.review_dispute_document,
+        name="review_dispute_document",
+    ),
+    path("review/requests/<int:submission_id>/", review.review_submission, name="review_submission"),
+    path(
+        "review/requests/<int:submission_id>/document/",
+        review.review_submission_document,
+        name="review_submission_document",
+    ),
+    path("settings/faq/", review.faq, name="faq"),
+    path("settings/faq/<int:entry_id>/", review.faq_edit, name="faq_edit"),
+    path("settings/faq/<int:entry_id>/delete/", review.faq_delete, name="faq_delete"),
+]
+
+# Payment plans awaiting a decision (plan_views.py).
+urlpatterns += [
+    path("plans/", plan_views.plans_queue, name="plans_queue"),
+    path("plans/<int:plan_id>/decide/", plan_views.plan_decide, name="plan_decide"),
+    path("plans/rules/", plan_views.plan_rules, name="plan_rules"),
 ]
