@@ -36,3 +36,22 @@ class ProviderUnavailable(TactError):
     code = "payments_provider_unavailable"
     status = 503
     template = "{provider}: {problem}"
+
+
+class CredentialsRefused(TactError):
+    """The provider refused an account's credentials (401/403, an unknown webhook id)."""
+
+    code = "payments_credentials_refused"
+    status = 400
+    template = "{provider}: {problem}"
+
+
+class AccountInvalid(ValidationFailed):
+    """A provider account that cannot be saved as given; ``field`` names the input."""
+
+    code = "payments_account_invalid"
+    template = "{field}: {problem}"
+
+    def __init__(self, *, field: str, problem: str) -> None:
+        super().__init__(field=field, problem=problem)
+        self.field = field

@@ -27,8 +27,9 @@ from tact.ledger.models import Debtor, Invoice, PaymentSource
 from tact.ledger.services import payment_record
 from tact.tenancy.models import Creditor
 
-from .errors import CheckoutInvalid, ProviderUnavailable
-from .models import Checkout, CheckoutStatus, WebhookEvent
+from .accounts import account_active, account_adapter, account_for_webhook
+from .errors import CheckoutInvalid, ProviderUnavailable, ProviderUnknown
+from .models import Checkout, CheckoutStatus, ProviderAccount, WebhookEvent
 from .providers import Provider, ProviderEvent, provider_get
 from .providers.base import APPROVED, CANCELLED, FAILED, PAID
 
@@ -56,10 +57,18 @@ def checkout_start(
     provider sends the debtor back. The provider is called outside any transaction.
 
     Example: items of 1,190.00 and 238.00 EUR, amount 500.00 → a checkout of 500.00 EUR.
+    The creditor's own active account at ``provider`` is used when it has one, else the
+    installation's settings for it.
+
     Raises CheckoutInvalid naming the field (``provider`` when the provider refused or
     could not be reached: the checkout is then marked failed), ProviderUnknown.
     """
     adapter = provider_get(provider)
+    account = account_active(creditor=debtor.creditor)
+    if account is not None and account.provider == provider:
+        adapter = account_adapter(account)
+    else:
+        account = None
     items = list(items)
     if not items:
         raise CheckoutInvalid(field="items", reason="no_items", problem="choose at least one item")
@@ -77,7 +86,8 @@ def checkout_start(
         )
     public_id = secrets.token_urlsafe(18)
     checkout = Checkout.objects.create(
-        creditor_id=debtor.creditor_id, debtor=debtor, public_id=public_id, provider=provider, amount=amount,
+        creditor_id=debtor.creditor_id, debtor=debtor, public_id=public_id, provider=provider, account=account,
+        amount=amount,
         currency=currency, invoice_ids=[i.pk for i in items], return_url=return_url(public_id),
     )  # fmt: skip
     try:
@@ -109,7 +119,7 @@ class WebhookResult:
 
 
 def webhook_receive(
-    *, provider: str, body: bytes, headers: Mapping[str, str], now: datetime
+    *, provider: str, body: bytes, headers: Mapping[str, str], now: datetime, account_id: str = ""
 ) -> WebhookResult:
     """Take one webhook delivery: verify its signature, then process each event exactly
     once (its id is unique per provider; a replay changes nothing).
@@ -117,16 +127,27 @@ def webhook_receive(
     A payer's approval (PayPal) is captured here, before anything is written and outside
     any transaction; the capture's result is processed with the delivery's own events.
 
-    Raises SignatureInvalid (nothing is written), ProviderUnknown, ProviderUnavailable when
-    the provider's API is needed and does not answer (nothing is written: the provider
-    delivers again), ValueError for a body that verifies but cannot be read.
+    ``account_id`` (the public id in a creditor's own webhook URL) makes that account's
+    secret the only one that verifies, and its checkouts the only ones an event may touch;
+    without it, the installation's settings verify, for the installation's checkouts.
+
+    Raises SignatureInvalid (nothing is written), ProviderUnknown (also for an unknown
+    account), ProviderUnavailable when the provider's API is needed and does not answer
+    (nothing is written: the provider delivers again), ValueError for a body that verifies
+    but cannot be read.
     """
     adapter = provider_get(provider)
+    account = None
+    if account_id:
+        account = account_for_webhook(provider=provider, public_id=account_id)
+        if account is None:
+            raise ProviderUnknown(provider=f"{provider}/{account_id}")
+        adapter = account_adapter(account)
     events = adapter.events_read(body=body, headers=headers, now=now)
-    events = [*events, *_captures(adapter=adapter, provider=provider, events=events)]
+    events = [*events, *_captures(adapter=adapter, provider=provider, account=account, events=events)]
     processed, duplicates, outcomes = 0, 0, []
     for event in events:
-        outcome = _event_process(provider=provider, event=event, now=now)
+        outcome = _event_process(provider=provider, account=account, event=event, now=now)
         if outcome is None:
             duplicates += 1
         else:
@@ -135,22 +156,26 @@ def webhook_receive(
     return WebhookResult(processed=processed, duplicates=duplicates, outcomes=tuple(outcomes))
 
 
-def _captures(*, adapter: Provider, provider: str, events: Sequence[ProviderEvent]) -> list[ProviderEvent]:
+def _captures(
+    *, adapter: Provider, provider: str, account: ProviderAccount | None, events: Sequence[ProviderEvent]
+) -> list[ProviderEvent]:
     """Capture each newly approved, still open checkout. A replayed approval captures
     nothing; a capture repeated after a failed delivery is idempotent at the provider."""
     captured: list[ProviderEvent] = []
     for event in events:
         if event.kind != APPROVED:
             continue
-        if WebhookEvent.objects.filter(provider=provider, event_id=event.event_id).exists():
+        if WebhookEvent.objects.filter(provider=provider, account=account, event_id=event.event_id).exists():
             continue
         creditor = Creditor.objects.filter(
-            _checkout_match(provider=provider, event=event, prefix="payment_checkouts__")
+            _checkout_match(provider=provider, account=account, event=event, prefix="payment_checkouts__")
         ).first()
         if creditor is None:
             continue
         with scope(creditor=creditor):
-            checkout = Checkout.objects.filter(_checkout_match(provider=provider, event=event)).first()
+            checkout = Checkout.objects.filter(
+                _checkout_match(provider=provider, account=account, event=event)
+            ).first()
         if checkout is not None and checkout.status == CheckoutStatus.OPEN:
             captured += adapter.checkout_capture(
                 checkout_ref=checkout.provider_ref, public_id=checkout.public_id
@@ -158,23 +183,32 @@ def _captures(*, adapter: Provider, provider: str, events: Sequence[ProviderEven
     return captured
 
 
-def _checkout_match(*, provider: str, event: ProviderEvent, prefix: str = "") -> Q:
+def _checkout_match(
+    *, provider: str, account: ProviderAccount | None, event: ProviderEvent, prefix: str = ""
+) -> Q:
     """The checkout an event names: by the provider's checkout reference, else by our
-    public id echoed back (a Stripe PaymentIntent knows only that). Neither: nothing."""
+    public id echoed back (a Stripe PaymentIntent knows only that). Neither: nothing.
+    Only checkouts begun with the account the delivery came through (or, without one,
+    with the installation's settings): a creditor who holds its own account's secret can
+    sign anything, and must reach no other creditor's checkout with it."""
+    whose = {f"{prefix}account": account} if account is not None else {f"{prefix}account__isnull": True}
     if event.checkout_ref:
-        return Q(**{f"{prefix}provider": provider, f"{prefix}provider_ref": event.checkout_ref})
+        return Q(**{f"{prefix}provider": provider, f"{prefix}provider_ref": event.checkout_ref, **whose})
     if event.public_id:
-        return Q(**{f"{prefix}provider": provider, f"{prefix}public_id": event.public_id})
+        return Q(**{f"{prefix}provider": provider, f"{prefix}public_id": event.public_id, **whose})
     return Q(pk__in=[])
 
 
 @transaction.atomic
-def _event_process(*, provider: str, event: ProviderEvent, now: datetime) -> str | None:
+def _event_process(
+    *, provider: str, account: ProviderAccount | None, event: ProviderEvent, now: datetime
+) -> str | None:
     """The outcome of a new event, or None when it was processed before."""
     try:
         with transaction.atomic():
             row = WebhookEvent.objects.create(
-                provider=provider, event_id=event.event_id, kind=event.raw_kind, outcome="received",
+                provider=provider, account=account, event_id=event.event_id, kind=event.raw_kind,
+                outcome="received",
                 payload={"checkout": event.checkout_ref, "amount": str(event.amount), "currency": event.currency,
                          "payment": event.payment_ref, "public_id": event.public_id},
                 received_at=now,
@@ -182,14 +216,14 @@ def _event_process(*, provider: str, event: ProviderEvent, now: datetime) -> str
     except IntegrityError:
         return None
     creditor = Creditor.objects.filter(
-        _checkout_match(provider=provider, event=event, prefix="payment_checkouts__")
+        _checkout_match(provider=provider, account=account, event=event, prefix="payment_checkouts__")
     ).first()
     if creditor is None:
         row.outcome = "unknown_checkout"
     else:
         with scope(creditor=creditor):
             checkout = Checkout.objects.select_for_update().get(
-                _checkout_match(provider=provider, event=event)
+                _checkout_match(provider=provider, account=account, event=event)
             )
             row.checkout = checkout
             row.outcome = _checkout_apply(checkout=checkout, event=event, now=now)

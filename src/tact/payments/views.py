@@ -26,13 +26,16 @@ MAX_BODY = 256 * 1024
 
 @csrf_exempt
 @require_POST
-def webhook(request: HttpRequest, provider: str) -> HttpResponse:
-    """A provider's delivery: 400 and nothing changed unless its signature verifies."""
+def webhook(request: HttpRequest, provider: str, account: str = "") -> HttpResponse:
+    """A provider's delivery: 400 and nothing changed unless its signature verifies (with
+    the secret of the creditor's account the URL names, else the installation's)."""
     body = request.body
     if len(body) > MAX_BODY:
         return HttpResponseBadRequest("too large")
     try:
-        result = webhook_receive(provider=provider, body=body, headers=request.headers, now=timezone.now())
+        result = webhook_receive(
+            provider=provider, body=body, headers=request.headers, now=timezone.now(), account_id=account
+        )
     except ProviderUnknown:
         raise Http404 from None
     except SignatureInvalid as exc:

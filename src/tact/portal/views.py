@@ -293,12 +293,12 @@ def pay(request: HttpRequest, access: Access) -> HttpResponse:
     overview = portal_overview(access=access, today=today, qr_code=True)
     payable = portal_items(access=access).filter(open_amount__gt=0, currency=access.debtor.currency)
     form = PayOnlineForm(request.POST or None, items=payable, initial={"items": list(payable)})
-    online = access.config.online_payment and bool(_provider())  # none configured: transfer only
+    online = access.config.online_payment and bool(_provider(access))  # none configured: transfer only
     if request.method == "POST" and online and form.is_valid():
         try:
             started = portal_checkout_start(
                 access=access, items=list(form.cleaned_data["items"]), amount=form.cleaned_data["amount"],
-                provider=_provider(),
+                provider=_provider(access),
                 return_url=lambda public_id: reverse("portal:pay_return", args=[access.token, public_id]),
             )  # fmt: skip
         except CheckoutInvalid:
@@ -311,10 +311,11 @@ def pay(request: HttpRequest, access: Access) -> HttpResponse:
                                                       "online": online})  # fmt: skip
 
 
-def _provider() -> str:
-    from django.conf import settings
+def _provider(access: Access) -> str:
+    """The creditor's own provider account, else the installation's provider."""
+    from tact.payments.selectors import provider_name_for
 
-    return getattr(settings, "TACT_PAYMENT_PROVIDER", "")
+    return provider_name_for(creditor=access.creditor)
 
 
 @portal_page()

@@ -4,6 +4,7 @@ from . import banking_views as banking
 from . import dunning_views as dunning
 from . import law_views, plan_views, policy_views, views
 from . import messaging_views as messaging
+from . import payments_views as payments
 from . import review_views as review
 
 app_name = "workbench"
@@ -21,6 +22,17 @@ urlpatterns = [
     path("settings/logo/", views.creditor_logo, name="creditor_logo"),
     path("settings/tokens/", views.api_tokens, name="api_tokens"),
     path("settings/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
+    path("settings/payments/", payments.payment_accounts, name="payment_accounts"),
+    path(
+        "settings/payments/<slug:provider>/verify/",
+        payments.payment_account_verify,
+        name="payment_account_verify",
+    ),
+    path(
+        "settings/payments/<slug:provider>/disable/",
+        payments.payment_account_disable,
+        name="payment_account_disable",
+    ),
     path("creditor/", views.creditor_switch, name="creditor_switch"),
     # dunning: plan, approvals, holds, policies, law
     path("dunning/plan/", dunning.plan, name="dunning_plan"),

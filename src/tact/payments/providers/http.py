@@ -84,12 +84,39 @@ def unavailable(provider: str, what: str, response: HttpResponse) -> ProviderUna
 
 class ApiAdapter:
     """What the HTTP adapters share: a client given at construction (tests), else the
-    standard one, built when needed so settings are read at call time, not import."""
+    standard one, built when needed so settings are read at call time, not import.
+
+    ``config`` holds one creditor's own account (its keys, secrets, methods, webhook URL),
+    by the names of the installation's settings. A name it holds is final, even when
+    empty: an account's adapter never falls back to the installation's secret for it.
+    Names it does not hold (API bases, timeouts) come from the installation.
+    """
 
     name = ""
 
-    def __init__(self, *, http: HttpClient | None = None) -> None:
+    def __init__(self, *, http: HttpClient | None = None, config: Mapping[str, str] | None = None) -> None:
         self._http = http
+        self._config = dict(config) if config is not None else None
+
+    def with_config(self, config: Mapping[str, str]) -> ApiAdapter:
+        """The same adapter (and HTTP client) for one creditor's account."""
+        return type(self)(http=self._http, config=config)
+
+    def setting(self, name: str, default: str = "") -> str:
+        from .. import conf
+
+        if self._config is not None and name in self._config:
+            return str(self._config[name]).strip()
+        return conf.setting(name, default)
+
+    def setting_list(self, name: str, default: str = "") -> list[str]:
+        return [part.strip() for part in self.setting(name, default).split(",") if part.strip()]
+
+    def webhook_url(self) -> str:
+        """Where the provider delivers events: the account's own URL, else the installation's."""
+        from .. import conf
+
+        return self.setting("webhook_url") or conf.webhook_url(self.name)
 
     @property
     def http(self) -> HttpClient:

@@ -35,7 +35,7 @@ from urllib.parse import parse_qs
 from tact.core.money import quantize
 
 from .. import conf
-from ..errors import ProviderUnavailable, SignatureInvalid
+from ..errors import CredentialsRefused, ProviderUnavailable, SignatureInvalid
 from .base import CANCELLED, FAILED, OTHER, PAID, ProviderCheckout, ProviderEvent
 from .http import ApiAdapter, header, unavailable
 
@@ -72,10 +72,10 @@ class MollieProvider(ApiAdapter):
             "description": (description or public_id)[:255],
             "redirectUrl": back,
             "cancelUrl": back,
-            "webhookUrl": conf.webhook_url(self.name),
+            "webhookUrl": self.webhook_url(),
             "metadata": {"tact_checkout": public_id},
         }
-        methods = conf.setting_list("TACT_MOLLIE_METHODS", DEFAULT_METHODS)
+        methods = self.setting_list("TACT_MOLLIE_METHODS", DEFAULT_METHODS)
         if methods:
             payload["method"] = methods
         response = self.http(
@@ -94,6 +94,20 @@ class MollieProvider(ApiAdapter):
 
     def checkout_capture(self, *, checkout_ref: str, public_id: str) -> list[ProviderEvent]:
         return []  # Mollie's payments capture by themselves
+
+    def credentials_check(self) -> dict[str, Any]:
+        """A dry call with the API key: ``GET /v2/methods`` lists the methods enabled for
+        the key's profile and changes nothing. Raises CredentialsRefused when Mollie
+        refuses the key."""
+        response = self.http("GET", f"{self._base()}/v2/methods", headers=self._auth())
+        if response.status in (401, 403):
+            raise CredentialsRefused(
+                provider=self.name, problem=f"Mollie refused the API key (HTTP {response.status})"
+            )
+        if not response.ok:
+            raise unavailable(self.name, "listing the payment methods", response)
+        found = ((response.json() or {}).get("_embedded") or {}).get("methods") or []
+        return {"methods": sorted(str(m.get("id")) for m in found if isinstance(m, dict))}
 
     def events_read(self, *, body: bytes, headers: Mapping[str, str], now: datetime) -> list[ProviderEvent]:
         payment_id = self._payment_id(body=body, signed=header(headers, SIGNATURE_HEADER))
@@ -134,7 +148,7 @@ class MollieProvider(ApiAdapter):
         return payment_id
 
     def _verify(self, *, body: bytes, given: str) -> None:
-        secrets = conf.setting_list("TACT_MOLLIE_WEBHOOK_SECRET")
+        secrets = self.setting_list("TACT_MOLLIE_WEBHOOK_SECRET")
         if not secrets:
             raise SignatureInvalid(provider=self.name, problem="TACT_MOLLIE_WEBHOOK_SECRET is not set")
         given = given.strip().removeprefix("sha256=")
@@ -156,10 +170,10 @@ class MollieProvider(ApiAdapter):
         )  # fmt: skip
 
     def _auth(self) -> dict[str, str]:
-        key = conf.setting("TACT_MOLLIE_API_KEY")
+        key = self.setting("TACT_MOLLIE_API_KEY")
         if not key:
             raise ProviderUnavailable(provider=self.name, problem="TACT_MOLLIE_API_KEY is not set")
         return {"Authorization": f"Bearer {key}"}
 
     def _base(self) -> str:
-        return conf.setting("TACT_MOLLIE_API_BASE", "https://api.mollie.com").rstrip("/")
+        return self.setting("TACT_MOLLIE_API_BASE", "https://api.mollie.com").rstrip("/")

@@ -40,7 +40,7 @@ from urllib.parse import quote
 from tact.core.money import quantize
 
 from .. import conf
-from ..errors import ProviderUnavailable, SignatureInvalid
+from ..errors import CredentialsRefused, ProviderUnavailable, SignatureInvalid
 from .base import APPROVED, CANCELLED, FAILED, OTHER, PAID, ProviderCheckout, ProviderEvent
 from .http import ApiAdapter, HttpClient, HttpResponse, header, unavailable
 
@@ -66,8 +66,8 @@ TOKEN_MARGIN_SECONDS = 60
 class PayPalProvider(ApiAdapter):
     name = "paypal"
 
-    def __init__(self, *, http: HttpClient | None = None) -> None:
-        super().__init__(http=http)
+    def __init__(self, *, http: HttpClient | None = None, config: Mapping[str, str] | None = None) -> None:
+        super().__init__(http=http, config=config)
         self._token: tuple[str, float, str] | None = None  # (token, expires at, for which base+client)
 
     # -- checkout ---------------------------------------------------------------------
@@ -133,6 +133,31 @@ class PayPalProvider(ApiAdapter):
                 ))  # fmt: skip
         return events
 
+    def credentials_check(self) -> dict[str, Any]:
+        """Dry calls: an access token for the client id and secret, then (when a webhook
+        id is set) ``GET /v1/notifications/webhooks/<id>``. Neither changes anything.
+        Raises CredentialsRefused when PayPal refuses either."""
+        self._token = None
+        try:
+            self._access_token()
+        except ProviderUnavailable as exc:
+            if "HTTP 401" in exc.message or "HTTP 403" in exc.message or "must be set" in exc.message:
+                raise CredentialsRefused(
+                    provider=self.name, problem="PayPal refused the client id and secret"
+                ) from exc
+            raise
+        webhook_id = self.setting("TACT_PAYPAL_WEBHOOK_ID")
+        if not webhook_id:
+            return {"webhook": None}
+        response = self._api("GET", f"/v1/notifications/webhooks/{quote(webhook_id)}")
+        if response.status in (401, 403, 404):
+            raise CredentialsRefused(
+                provider=self.name, problem=f"PayPal does not know the webhook id {webhook_id}"
+            )
+        if not response.ok:
+            raise unavailable(self.name, "reading the webhook", response)
+        return {"webhook": str((response.json() or {}).get("url") or "")}
+
     # -- webhook ----------------------------------------------------------------------
 
     def events_read(self, *, body: bytes, headers: Mapping[str, str], now: datetime) -> list[ProviderEvent]:
@@ -166,7 +191,7 @@ class PayPalProvider(ApiAdapter):
         ]
 
     def verify(self, *, body: bytes, headers: Mapping[str, str]) -> None:
-        webhook_id = conf.setting("TACT_PAYPAL_WEBHOOK_ID")
+        webhook_id = self.setting("TACT_PAYPAL_WEBHOOK_ID")
         if not webhook_id:
             raise SignatureInvalid(provider=self.name, problem="TACT_PAYPAL_WEBHOOK_ID is not set")
         fields = {key: header(headers, name) for key, name in SIGNATURE_HEADERS.items()}
@@ -221,8 +246,8 @@ class PayPalProvider(ApiAdapter):
         return self.http(method, f"{self._base()}{path}", headers=headers, body=body)
 
     def _access_token(self) -> str:
-        client_id = conf.setting("TACT_PAYPAL_CLIENT_ID")
-        secret = conf.setting("TACT_PAYPAL_CLIENT_SECRET")
+        client_id = self.setting("TACT_PAYPAL_CLIENT_ID")
+        secret = self.setting("TACT_PAYPAL_CLIENT_SECRET")
         if not client_id or not secret:
             raise ProviderUnavailable(
                 provider=self.name, problem="TACT_PAYPAL_CLIENT_ID and TACT_PAYPAL_CLIENT_SECRET must be set"
@@ -248,12 +273,12 @@ class PayPalProvider(ApiAdapter):
         return self._token[0]
 
     def _base(self) -> str:
-        environment = conf.setting("TACT_PAYPAL_ENVIRONMENT", "sandbox").lower()
+        environment = self.setting("TACT_PAYPAL_ENVIRONMENT", "sandbox").lower()
         if environment not in BASES:
             raise ProviderUnavailable(
                 provider=self.name, problem=f"TACT_PAYPAL_ENVIRONMENT is {environment!r}, not live or sandbox"
             )
-        return conf.setting("TACT_PAYPAL_API_BASE") or BASES[environment]
+        return self.setting("TACT_PAYPAL_API_BASE") or BASES[environment]
 
 
 def _money(money: object) -> tuple[Decimal | None, str]:

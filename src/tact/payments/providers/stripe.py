@@ -42,7 +42,7 @@ from urllib.parse import quote, urlencode
 from tact.core.money import minor_unit, quantize
 
 from .. import conf
-from ..errors import ProviderUnavailable, SignatureInvalid
+from ..errors import CredentialsRefused, ProviderUnavailable, SignatureInvalid
 from .base import CANCELLED, FAILED, OTHER, PAID, ProviderCheckout, ProviderEvent
 from .http import ApiAdapter, header, unavailable
 
@@ -111,7 +111,7 @@ class StripeProvider(ApiAdapter):
     def checkout_create(
         self, *, public_id: str, amount: Decimal, currency: str, description: str, return_url: str
     ) -> ProviderCheckout:
-        key = conf.setting("TACT_STRIPE_SECRET_KEY")
+        key = self.setting("TACT_STRIPE_SECRET_KEY")
         if not key:
             raise ProviderUnavailable(provider=self.name, problem="TACT_STRIPE_SECRET_KEY is not set")
         back = conf.public_url(return_url)
@@ -132,7 +132,7 @@ class StripeProvider(ApiAdapter):
             ],
             "metadata": {METADATA_KEY: public_id},
             "payment_intent_data": {"metadata": {METADATA_KEY: public_id}, "description": description},
-            "payment_method_types": conf.setting_list("TACT_STRIPE_PAYMENT_METHODS", DEFAULT_METHODS) or None,
+            "payment_method_types": self.setting_list("TACT_STRIPE_PAYMENT_METHODS", DEFAULT_METHODS) or None,
         }
         response = self.http(
             "POST",
@@ -153,6 +153,22 @@ class StripeProvider(ApiAdapter):
 
     def checkout_capture(self, *, checkout_ref: str, public_id: str) -> list[ProviderEvent]:
         return []  # Checkout captures by itself
+
+    def credentials_check(self) -> dict[str, Any]:
+        """A dry call with the secret key: ``GET /v1/balance`` reads and changes nothing.
+        Raises CredentialsRefused when Stripe refuses the key."""
+        key = self.setting("TACT_STRIPE_SECRET_KEY")
+        if not key:
+            raise CredentialsRefused(provider=self.name, problem="no secret key")
+        response = self.http("GET", f"{self._base()}/v1/balance", headers={"Authorization": f"Bearer {key}"})
+        if response.status in (401, 403):
+            raise CredentialsRefused(
+                provider=self.name, problem=f"Stripe refused the secret key (HTTP {response.status})"
+            )
+        if not response.ok:
+            raise unavailable(self.name, "reading the balance", response)
+        balance = response.json() or {}
+        return {"livemode": bool(balance.get("livemode"))}
 
     # -- webhook ----------------------------------------------------------------------
 
@@ -180,7 +196,7 @@ class StripeProvider(ApiAdapter):
         ]
 
     def verify(self, *, body: bytes, signature: str, now: datetime) -> None:
-        secrets = conf.setting_list("TACT_STRIPE_WEBHOOK_SECRET")
+        secrets = self.setting_list("TACT_STRIPE_WEBHOOK_SECRET")
         if not secrets:
             raise SignatureInvalid(provider=self.name, problem="TACT_STRIPE_WEBHOOK_SECRET is not set")
         timestamp, given = "", []
@@ -242,7 +258,7 @@ class StripeProvider(ApiAdapter):
         with the method "other", rather than the money waiting for it."""
         if isinstance(types, list) and len(types) == 1:
             return METHODS.get(str(types[0]), "other")
-        key = conf.setting("TACT_STRIPE_SECRET_KEY")
+        key = self.setting("TACT_STRIPE_SECRET_KEY")
         if not isinstance(intent, str) or not intent.startswith("pi_") or not key:
             return "other"
         try:
@@ -258,4 +274,4 @@ class StripeProvider(ApiAdapter):
         return METHODS.get(str(method.get("type")), "other") if isinstance(method, dict) else "other"
 
     def _base(self) -> str:
-        return conf.setting("TACT_STRIPE_API_BASE", "https://api.stripe.com").rstrip("/")
+        return self.setting("TACT_STRIPE_API_BASE", "https://api.stripe.com").rstrip("/")

@@ -86,6 +86,12 @@ class TestProvider:
     def checkout_capture(self, *, checkout_ref: str, public_id: str) -> list[ProviderEvent]:
         return []  # its checkout page pays at once
 
+    def with_config(self, config: Mapping[str, str]) -> TestProvider:
+        return self  # no credentials: it signs with the installation's own secret
+
+    def credentials_check(self) -> dict[str, object]:
+        return {}
+
     def events_read(self, *, body: bytes, headers: Mapping[str, str], now: datetime) -> list[ProviderEvent]:
         parts = dict(p.split("=", 1) for p in _header(headers).split(",") if "=" in p)
         timestamp, given = parts.get("t", ""), parts.get("v1", "")
