@@ -45,30 +45,42 @@ def confirmation_contact(*, debtor: Debtor) -> Contact | None:
 
 
 def confirmation_queue(
-    *, creditor: Creditor, debtor: Debtor, key: str, subject: str, text: str, today: date
+    *,
+    creditor: Creditor,
+    debtor: Debtor,
+    key: str,
+    subject: str,
+    text: str,
+    today: date,
+    template_key: str = KEY,
+    link_text: str = "",
 ) -> Message | None:
     """Queue ``subject`` and ``text`` (already in the debtor's language) as an e-mail with the
     creditor's greeting and closing. ``key`` names the portal action (``promise:12``); the
-    same key queues nothing twice. Returns None when the debtor has no usable e-mail address."""
+    same key queues nothing twice. Returns None when the debtor has no usable e-mail address.
+    ``template_key`` is what the timeline and the outbox call it; ``link_text``, when given,
+    is followed by the debtor's portal link."""
     contact = confirmation_contact(debtor=debtor)
     if contact is None:
         return None
-    full_key = f"personal:{KEY}:{key}"
+    full_key = f"personal:{template_key}:{key}"
     existing = Message.objects.filter(key=full_key).first()
     if existing is not None:
         return existing
     language = _language(debtor, creditor)
     ctx = message_context(
-        creditor=creditor, debtor=debtor, items=[], action_facts={"stage": KEY}, today=today, qr_code=False
-    )
-    body = f"{{{{ salutation }}}}\n\n{_verbatim(text.strip())}\n\n{{{{ closing }}}}\n{{{{ creditor.name }}}}"
+        creditor=creditor, debtor=debtor, items=[], action_facts={"stage": template_key}, today=today,
+        qr_code=False,
+    )  # fmt: skip
+    link = f"\n\n{_verbatim(link_text.strip())}\n{{{{ payment.portal_link }}}}" if link_text else ""
+    body = f"{{{{ salutation }}}}\n\n{_verbatim(text.strip())}{link}\n\n{{{{ closing }}}}\n{{{{ creditor.name }}}}"
     out_subject, out_text, html = render_source(
         subject=_verbatim(subject), body=body, ctx=ctx, language=language, tone="neutral", channel="email"
     )
     now = clock.now()
     message = Message.objects.create(
         creditor=creditor, debtor=debtor, contact=contact, key=full_key[:120], channel=MessageChannel.EMAIL,
-        template_key=KEY, tone="neutral", language=language, status=MessageStatus.QUEUED, next_attempt_at=now,
+        template_key=template_key, tone="neutral", language=language, status=MessageStatus.QUEUED, next_attempt_at=now,
         queued_at=now, recipient=contact.email, subject=out_subject[:300], body_text=out_text, body_html=html,
         message_id=message_id_make(),
     )  # fmt: skip

@@ -65,6 +65,7 @@ from .models import Message, MessageChannel, MessageEvent, MessageStatus
 from .outbox import LEASE, MAX_ATTEMPTS, Claim, backoff, event_add, outbox_claim, outbox_queue, worker_name
 from .outbox_report import Failure, SendReport, failure_of
 from .personal import PERSONAL_KEY_PREFIX, personal_hold_end
+from .plan_reminders import plan_reminders_queue
 from .rendering import Rendered
 from .services import template_render
 from .smtp import MailSession
@@ -619,6 +620,7 @@ def outbox_send(
     with all_creditors():
         if queue:
             sender.report.queued = outbox_queue(now=now(), creditor_id=creditor_id)
+            sender.report.queued += plan_reminders_queue(now=now(), creditor_id=creditor_id)
         try:
             while limit is None or handled < limit:
                 size = batch if limit is None else min(batch, limit - handled)
