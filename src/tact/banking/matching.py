@@ -70,24 +70,39 @@ def loose_key(value: str) -> str:
     return ".".join(groups) if len(groups) >= 2 and sum(len(g) for g in groups) >= 4 else ""
 
 
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_DIGIT_GROUPS = re.compile(r"\d+")
+
+
 def text_keys(text: str) -> list[str]:
     """Candidate invoice-number keys in a remittance text: each run of up to four
-    consecutive words (so ``RE 2025 00042`` is read as one number), in order."""
+    consecutive words (so ``RE 2025 00042`` is read as one number), in order.
+
+    The same keys as ``number_key`` and ``loose_key`` of each run give, computed from the
+    words once (their digit groups, whether they hold a digit) rather than by regular
+    expressions per run: 100,000 lines spent most of their matching here."""
     tokens = _TOKENS.findall((text or "").upper().translate(_UMLAUTS))
+    groups = [[g.lstrip("0") or "0" for g in _DIGIT_GROUPS.findall(t)] for t in tokens]
     keys: dict[str, None] = {}
     for start in range(len(tokens)):
         joined = ""
-        for token in tokens[start : start + _WINDOW]:
+        digits = False
+        loose: list[str] = []
+        loose_keys: list[str] = []
+        for offset, token in enumerate(tokens[start : start + _WINDOW]):
             joined += token
-            if any(c.isdigit() for c in joined):
-                key = number_key(joined)
-                if key:
+            digits = digits or bool(groups[start + offset])
+            if digits:
+                # number_key: the words are letters and digits only; drop the leading letters
+                # and zeros, keep three characters or more.
+                key = joined.lstrip(_LETTERS).lstrip("0")
+                if len(key) >= 3 and key[0].isdigit():
                     keys.setdefault(key, None)
-        words = tokens[start : start + _WINDOW]
-        for end in range(2, len(words) + 1):
-            key = loose_key(" ".join(words[:end]))
-            if key:
-                keys.setdefault(key, None)
+            loose = loose + groups[start + offset]
+            if offset >= 1 and len(loose) >= 2 and sum(len(g) for g in loose) >= 4:
+                loose_keys.append(".".join(loose))
+        for key in loose_keys:  # after the run's number keys, as before
+            keys.setdefault(key, None)
     return list(keys)
 
 
