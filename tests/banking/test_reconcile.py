@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from tact.banking.errors import InvalidSplit, SuggestionNotOpen
+from tact.banking.labels import explain
 from tact.banking.models import BankTransaction, LineStatus, PayerAccount, Suggestion, SuggestionStatus
 from tact.banking.selectors import debtor_credit
 from tact.banking.services import (
@@ -111,3 +112,37 @@ def test_bulk_accept_is_all_or_nothing(ledger):
     kiosk.refresh_from_db()
     assert kiosk.status == SuggestionStatus.OPEN
     assert Invoice.objects.get(number="RE-815").open_amount == Decimal("300.00")
+
+
+def statement_of(amount: str, text: str, iban="DE12500105175407324931") -> bytes:
+    """A camt.053 with one credit to the acme account."""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">'
+        "<BkToCstmrStmt><GrpHdr><MsgId>T</MsgId><CreDtTm>2025-11-05T06:00:00</CreDtTm></GrpHdr><Stmt><Id>T1</Id>"
+        "<Acct><Id><IBAN>DE89370400440532013000</IBAN></Id><Ccy>EUR</Ccy></Acct>"
+        f'<Ntry><Amt Ccy="EUR">{amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>'
+        "<BookgDt><Dt>2025-11-05</Dt></BookgDt><ValDt><Dt>2025-11-05</Dt></ValDt><AcctSvcrRef>TWICE-1</AcctSvcrRef>"
+        f"<NtryDtls><TxDtls><RltdPties><Dbtr><Nm>Kiosk am Eck</Nm></Dbtr><DbtrAcct><Id><IBAN>{iban}</IBAN></Id>"
+        f"</DbtrAcct></RltdPties><RmtInf><Ustrd>{text}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>"
+        "</Stmt></BkToCstmrStmt></Document>"
+    ).encode()
+
+
+def test_an_item_paid_a_second_time_is_suggested_as_a_credit_with_the_reason(ledger):
+    creditor = ledger.kiosk.creditor
+
+    summary = statement_import(creditor=creditor, data=statement_of("89.25", "Rechnung RE-2025-00017"),
+                               filename="twice.xml", by=None)  # fmt: skip
+
+    assert (summary.matched, summary.suggested) == (0, 1)
+    suggestion = Suggestion.objects.get()
+    assert (suggestion.rule, suggestion.debtor) == ("paid_twice", ledger.kiosk)
+    assert suggestion.facts["invoices"] == ["RE-2025-00017"]
+    assert "was paid already" in explain(suggestion.rule, suggestion.facts)
+    open_before = Invoice.objects.get(number="RE-815").open_amount
+
+    payment = suggestion_accept(suggestion=suggestion, by=None)
+
+    assert not payment.allocations.exists()
+    assert debtor_credit(debtor=ledger.kiosk) == Decimal("89.25")
+    assert Invoice.objects.get(number="RE-815").open_amount == open_before  # nothing applied to other items

@@ -13,6 +13,10 @@ The rules are tried in this order; the first that finds something decides (``RUL
 5. ``oldest`` — the known debtor pays part of (or more than) what is open: the money goes
    to the oldest items in the legal order, an excess stays as a credit.
 
+Then ``paid_twice``, for the lines left unmatched or only to the oldest items: the text names
+items of one debtor that are paid already, for their amount (``Matcher.paid_twice``; the paid
+items are read for the batch's keys in one query).
+
 Everything here works in memory on a ``Portfolio`` read once per batch: no query per line.
 Lines of one batch that name the same item do not both get it: what a sure match takes is
 claimed, and the next line sees the rest.
@@ -30,10 +34,12 @@ from rapidfuzz import fuzz
 
 from . import conf
 from .references import reference_parse, references_find
-from .selectors import Item, Portfolio
+from .selectors import Item, PaidItem, Portfolio
 
 ZERO = Decimal("0")
 RULES = ("reference", "invoice_number", "amount_iban", "amount_name", "combination", "oldest")
+# Tried after the others, for a line they left unmatched or only to the oldest items.
+PAID_TWICE_AFTER = ("none", "oldest")
 NAME_SCORE_MIN = 85
 LEGAL_FORMS = {
     "gmbh", "mbh", "ag", "kg", "ohg", "ug", "ek", "eg", "ev", "co", "und", "haftungsbeschraenkt", "bv", "nv",
@@ -140,6 +146,7 @@ class Line:
     iban: str
     remittance: str
     structured_reference: str
+    keys: list[str] | None = None  # the invoice-number keys of the text, once read
 
 
 @dataclass
@@ -248,7 +255,8 @@ class Matcher:
 
     def _invoice_numbers(self, line: Line, tried: list[str]) -> Match | None:
         found: dict[int, Item] = {}
-        for key in text_keys(line.remittance):
+        line.keys = text_keys(line.remittance)
+        for key in line.keys:
             for item in self.by_key.get(key, ()):
                 if self.open_of(item) > 0:
                     found.setdefault(item.id, item)
@@ -345,6 +353,29 @@ class Matcher:
             **self._amount_facts(debtor_id, line.amount),
         }
         return Match("combination", 85 if how == "iban" else 70, debtor_id, [i.id for i in chosen], facts)
+
+    def paid_twice(self, line: Line, paid: dict[str, list[PaidItem]]) -> Match | None:
+        """A line whose text names only items paid already, of one debtor, for their amount:
+        most likely the same invoice paid a second time. Not booked by itself: the suggestion
+        says so, and accepting it keeps the money as a credit on the debtor (to refund or to
+        set against the next invoice)."""
+        found: dict[int, PaidItem] = {}
+        for key in line.keys or ():
+            for item in paid.get(key, ()):
+                found.setdefault(item.id, item)
+        debtors = {i.debtor_id for i in found.values()}
+        if len(debtors) != 1:
+            return None
+        items = sorted(found.values(), key=lambda i: (i.settled_on, i.id))
+        same = [i for i in items if i.gross_amount == line.amount]
+        if same:
+            items = same[:1]
+        elif sum((i.gross_amount for i in items), ZERO) != line.amount:
+            return None
+        (debtor_id,) = debtors
+        facts = {"invoices": [i.number for i in items], "settled_on": [i.settled_on.isoformat() for i in items],
+                 "debtor": self.debtor_label(debtor_id), "amount": str(line.amount), "credit": str(line.amount)}  # fmt: skip
+        return Match("paid_twice", 85, debtor_id, [], facts)
 
     def _oldest(self, line: Line, tried: list[str]) -> Match | None:
         known = self._known_debtor(line)

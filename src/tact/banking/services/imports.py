@@ -34,7 +34,7 @@ from tact.tenancy.models import Creditor
 
 from .. import conf, hooks
 from ..errors import InvalidSplit, StatementRefused
-from ..matching import Line, Match, Matcher, text_keys
+from ..matching import PAID_TWICE_AFTER, Line, Match, Matcher, text_keys
 from ..models import (
     BankTransaction,
     CsvMapping,
@@ -45,7 +45,13 @@ from ..models import (
 )
 from ..parsers import ParsedStatement, statements_read
 from ..parsers.base import iban_clean, line_fingerprint
-from ..selectors import last_payment_of_items, paid_items_named, payment_of_line, portfolio_load
+from ..selectors import (
+    last_payment_of_items,
+    paid_items_by_key,
+    paid_items_named,
+    payment_of_line,
+    portfolio_load,
+)
 
 ZERO = Decimal("0")
 # Payments per payments_record_bulk/payments_allocate call. Each call is a savepoint inside
@@ -300,7 +306,9 @@ def lines_match(
     returns = [t for t in lines if t.amount < 0 and t.is_return]
     outgoing = [t for t in lines if t.amount < 0 and not t.is_return]
     matcher = Matcher(portfolio_load(currency=creditor.currency), auto_confidence=threshold)
-    decisions = [(t, matcher.match(_line_of(t))) for t in credits]
+    read = [(t, _line_of(t)) for t in credits]
+    decisions = [(t, matcher.match(line)) for t, line in read]
+    decisions = _paid_twice(matcher=matcher, read=read, decisions=decisions, currency=creditor.currency)
     sure = [(t, m) for t, m in decisions if m.debtor_id is not None and m.confidence >= threshold]
     unsure = [(t, m) for t, m in decisions if m.debtor_id is not None and m.confidence < threshold]
     none = [(t, m) for t, m in decisions if m.debtor_id is None]
@@ -317,6 +325,29 @@ def lines_match(
     _suggestions_insert(creditor=creditor, unsure=unsure)
     matched = len(sure) + returned
     return matched, len(unsure), len(lines) - matched - len(unsure)
+
+
+def _paid_twice(
+    *, matcher: Matcher, read: list[tuple[BankTransaction, Line]], decisions: list, currency: str
+) -> list[tuple[BankTransaction, Match]]:
+    """Look again at the lines no rule placed (or only to the oldest items): a text that names
+    items paid already, for their amount, is a payment made twice (one query for the batch)."""
+    candidates = [
+        k
+        for k, (_, m) in enumerate(decisions)
+        if m.rule in PAID_TWICE_AFTER and m.confidence < matcher.auto_confidence and read[k][1].keys
+    ]  # (a sure match claimed its items already: it stays)
+    if not candidates:
+        return decisions
+    paid = paid_items_by_key(keys={key for k in candidates for key in read[k][1].keys}, currency=currency)
+    if not paid:
+        return decisions
+    decisions = list(decisions)
+    for k in candidates:
+        found = matcher.paid_twice(read[k][1], paid)
+        if found is not None:
+            decisions[k] = (decisions[k][0], found)
+    return decisions
 
 
 def _line_of(t: BankTransaction) -> Line:
