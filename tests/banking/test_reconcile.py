@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from tact.banking.errors import InvalidSplit, SuggestionNotOpen
 from tact.banking.labels import explain
@@ -19,6 +20,7 @@ from tact.banking.services import (
     transaction_book,
 )
 from tact.ledger.models import Invoice
+from tests.factories import MembershipFactory, UserFactory
 
 from .conftest import SAMPLES
 
@@ -146,3 +148,25 @@ def test_an_item_paid_a_second_time_is_suggested_as_a_credit_with_the_reason(led
     assert not payment.allocations.exists()
     assert debtor_credit(debtor=ledger.kiosk) == Decimal("89.25")
     assert Invoice.objects.get(number="RE-815").open_amount == open_before  # nothing applied to other items
+
+
+def test_the_reconciliation_screen_shows_a_page_of_lines_at_a_time(ledger, client):
+    creditor = ledger.kiosk.creditor
+    entries = "".join(
+        f'<Ntry><Amt Ccy="EUR">{10 + n}.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>'
+        f"<BookgDt><Dt>2025-11-05</Dt></BookgDt><AcctSvcrRef>GIFT-{n}</AcctSvcrRef><NtryDtls><TxDtls>"
+        f"<RltdPties><Dbtr><Nm>Unbekannt {n}</Nm></Dbtr></RltdPties><RmtInf><Ustrd>Spende</Ustrd></RmtInf>"
+        "</TxDtls></NtryDtls></Ntry>"
+        for n in range(130)
+    )
+    data = statement_of("1.00", "Spende").replace(b"</Stmt>", entries.encode() + b"</Stmt>")
+    statement_import(creditor=creditor, data=data, filename="gifts.xml", by=None)
+    user = UserFactory()
+    MembershipFactory(user=user, creditor=creditor, role="credit_manager")
+    client.force_login(user)
+
+    first = client.get(reverse("workbench:bank_reconcile")).content.decode()
+    second = client.get(reverse("workbench:bank_reconcile") + "?page=2").content.decode()
+
+    assert first.count("data-line=") == 100 and 'rel="next"' in first
+    assert second.count("data-line=") == 31 and 'rel="prev"' in second
