@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from tact.banking.services import statement_import
-from tact.dunning.models import Action
+from tact.dunning.models import Action, Decision, HoldReason
+from tact.dunning.services import hold_place
 from tests.dunning.conftest import debtor_with_items, presets, run  # noqa: F401 - presets is a fixture
 
 from .conftest import SAMPLES
@@ -25,3 +26,23 @@ def test_the_cycle_after_the_import_sends_nothing_for_the_paid_invoice(presets):
     assert paid.open_amount == 0
     assert not Action.objects.filter(debtor=paid_debtor).exists()
     assert Action.objects.filter(debtor=unpaid_debtor).exists()
+
+
+def test_paying_the_promised_items_ends_the_promise_hold_and_leaves_a_manual_pause(
+    presets,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    creditor = presets
+    debtor, (paid,) = debtor_with_items(creditor, due=[date(2025, 10, 1)])
+    promise = hold_place(debtor=debtor, reason=HoldReason.PROMISE, starts_on=date(2025, 10, 20))
+    pause = hold_place(debtor=debtor, reason=HoldReason.MANUAL, starts_on=date(2025, 10, 20))
+    data = (SAMPLES / "camt053_v02.xml").read_bytes().replace(b"RE 2025 00042", paid.number.encode())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        statement_import(creditor=creditor, data=data, filename="camt053_v02.xml", by=None)
+
+    promise.refresh_from_db()
+    pause.refresh_from_db()
+    assert promise.ended_at is not None
+    assert pause.ended_at is None
+    assert Decision.objects.filter(subject_id=str(promise.pk), reason="hold_ended").exists()

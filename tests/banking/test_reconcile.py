@@ -5,8 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from tact.banking.errors import InvalidSplit, SuggestionNotOpen
+from tact.banking.labels import explain
 from tact.banking.models import BankTransaction, LineStatus, PayerAccount, Suggestion, SuggestionStatus
 from tact.banking.selectors import debtor_credit
 from tact.banking.services import (
@@ -18,6 +20,7 @@ from tact.banking.services import (
     transaction_book,
 )
 from tact.ledger.models import Invoice
+from tests.factories import MembershipFactory, UserFactory
 
 from .conftest import SAMPLES
 
@@ -111,3 +114,59 @@ def test_bulk_accept_is_all_or_nothing(ledger):
     kiosk.refresh_from_db()
     assert kiosk.status == SuggestionStatus.OPEN
     assert Invoice.objects.get(number="RE-815").open_amount == Decimal("300.00")
+
+
+def statement_of(amount: str, text: str, iban="DE12500105175407324931") -> bytes:
+    """A camt.053 with one credit to the acme account."""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">'
+        "<BkToCstmrStmt><GrpHdr><MsgId>T</MsgId><CreDtTm>2025-11-05T06:00:00</CreDtTm></GrpHdr><Stmt><Id>T1</Id>"
+        "<Acct><Id><IBAN>DE89370400440532013000</IBAN></Id><Ccy>EUR</Ccy></Acct>"
+        f'<Ntry><Amt Ccy="EUR">{amount}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>'
+        "<BookgDt><Dt>2025-11-05</Dt></BookgDt><ValDt><Dt>2025-11-05</Dt></ValDt><AcctSvcrRef>TWICE-1</AcctSvcrRef>"
+        f"<NtryDtls><TxDtls><RltdPties><Dbtr><Nm>Kiosk am Eck</Nm></Dbtr><DbtrAcct><Id><IBAN>{iban}</IBAN></Id>"
+        f"</DbtrAcct></RltdPties><RmtInf><Ustrd>{text}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>"
+        "</Stmt></BkToCstmrStmt></Document>"
+    ).encode()
+
+
+def test_an_item_paid_a_second_time_is_suggested_as_a_credit_with_the_reason(ledger):
+    creditor = ledger.kiosk.creditor
+
+    summary = statement_import(creditor=creditor, data=statement_of("89.25", "Rechnung RE-2025-00017"),
+                               filename="twice.xml", by=None)  # fmt: skip
+
+    assert (summary.matched, summary.suggested) == (0, 1)
+    suggestion = Suggestion.objects.get()
+    assert (suggestion.rule, suggestion.debtor) == ("paid_twice", ledger.kiosk)
+    assert suggestion.facts["invoices"] == ["RE-2025-00017"]
+    assert "was paid already" in explain(suggestion.rule, suggestion.facts)
+    open_before = Invoice.objects.get(number="RE-815").open_amount
+
+    payment = suggestion_accept(suggestion=suggestion, by=None)
+
+    assert not payment.allocations.exists()
+    assert debtor_credit(debtor=ledger.kiosk) == Decimal("89.25")
+    assert Invoice.objects.get(number="RE-815").open_amount == open_before  # nothing applied to other items
+
+
+def test_the_reconciliation_screen_shows_a_page_of_lines_at_a_time(ledger, client):
+    creditor = ledger.kiosk.creditor
+    entries = "".join(
+        f'<Ntry><Amt Ccy="EUR">{10 + n}.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>'
+        f"<BookgDt><Dt>2025-11-05</Dt></BookgDt><AcctSvcrRef>GIFT-{n}</AcctSvcrRef><NtryDtls><TxDtls>"
+        f"<RltdPties><Dbtr><Nm>Unbekannt {n}</Nm></Dbtr></RltdPties><RmtInf><Ustrd>Spende</Ustrd></RmtInf>"
+        "</TxDtls></NtryDtls></Ntry>"
+        for n in range(130)
+    )
+    data = statement_of("1.00", "Spende").replace(b"</Stmt>", entries.encode() + b"</Stmt>")
+    statement_import(creditor=creditor, data=data, filename="gifts.xml", by=None)
+    user = UserFactory()
+    MembershipFactory(user=user, creditor=creditor, role="credit_manager")
+    client.force_login(user)
+
+    first = client.get(reverse("workbench:bank_reconcile")).content.decode()
+    second = client.get(reverse("workbench:bank_reconcile") + "?page=2").content.decode()
+
+    assert first.count("data-line=") == 100 and 'rel="next"' in first
+    assert second.count("data-line=") == 31 and 'rel="prev"' in second

@@ -11,6 +11,7 @@ RULE_NAMES = {
     "amount_name": "Amount and payer name",
     "combination": "Combination of open items",
     "oldest": "Oldest open items",
+    "paid_twice": "Paid twice",
     "return": "Returned payment",
     "manual": "Booked by hand",
     "none": "No match",
@@ -49,6 +50,14 @@ def explain(rule: str, facts: dict) -> str:
     elif rule == "oldest":
         text = (
             _("%(debtor)s (known by %(by)s) paid %(amount)s of %(open_total)s open: oldest items first.") % f
+        )
+    elif rule == "paid_twice":
+        return (
+            _(
+                "%(invoices)s of %(debtor)s was paid already (%(settled_on)s): %(amount)s looks like a second "
+                "payment. Accepting keeps it as a credit on the debtor, to refund or to set against the next invoice."
+            )
+            % f
         )
     elif rule == "return":
         if f.get("why") == "return_payment_not_found":

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import BooleanField, Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models.expressions import RawSQL
 
 from tact.ledger.models import Allocation, Debtor, Invoice, InvoiceKind, Payment
 
@@ -64,6 +66,44 @@ def portfolio_load(*, currency: str) -> Portfolio:
     for iban, debtor_id in PayerAccount.objects.values_list("iban", "debtor_id"):
         accounts[iban].add(debtor_id)
     return Portfolio(items=items, by_debtor=dict(by_debtor), debtors=debtors, payer_accounts=dict(accounts))
+
+
+@dataclass(frozen=True, slots=True)
+class PaidItem:
+    """An invoice paid in full, as the double-payment check sees it."""
+
+    id: int
+    number: str
+    debtor_id: int
+    gross_amount: Decimal
+    settled_on: date
+
+
+def paid_items_by_key(*, keys: set[str], currency: str) -> dict[str, list[PaidItem]]:
+    """Invoices paid in full whose number reduces to one of ``keys`` (``matching.number_key``),
+    by key: one query. PostgreSQL computes the key in SQL for the paid invoices only; elsewhere
+    the paid invoices are read and reduced here."""
+    from .matching import number_key
+
+    found: dict[str, list[PaidItem]] = defaultdict(list)
+    keys = {k for k in keys if k.isalnum()}
+    if not keys:
+        return {}
+    paid = Invoice.objects.filter(kind=InvoiceKind.INVOICE, open_amount=0, currency=currency,
+                                  settled_on__isnull=False, gross_amount__gt=0)  # fmt: skip
+    fields = ("id", "number", "debtor_id", "gross_amount", "settled_on")
+    if connection.vendor == "postgresql":
+        literal = "{" + ",".join(sorted(keys)) + "}"
+        key_sql = (
+            "ltrim(regexp_replace(regexp_replace(upper(number), '[^0-9A-Z]', '', 'g'), '^[A-Z]+', ''), '0')"
+        )
+        paid = paid.filter(RawSQL(f"{key_sql} = ANY(%s::text[])", [literal], output_field=BooleanField()))  # noqa: S611 - fixed SQL, keys a parameter
+    for row in paid.values_list(*fields).iterator(chunk_size=5000):
+        item = PaidItem(*row)
+        key = number_key(item.number)
+        if key in keys:
+            found[key].append(item)
+    return dict(found)
 
 
 def paid_items_named(*, keys: set[str], debtor_ids: set[int], since: date) -> list[Invoice]:

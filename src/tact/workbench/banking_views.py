@@ -7,6 +7,7 @@ scope (the tenancy middleware), so another creditor's line or suggestion answers
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -28,6 +29,8 @@ from tact.ledger.models import Debtor, Invoice
 
 from .banking_forms import BulkAcceptForm, SplitForm, StatementUploadForm
 from .views import member_required, require
+
+RECONCILE_PER_PAGE = 100
 
 
 @require_http_methods(["GET", "POST"])
@@ -75,8 +78,13 @@ def bank_reconcile(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status") or None
     if status not in (None, LineStatus.UNMATCHED, LineStatus.SUGGESTED):
         status = None
-    lines = _rows(list(bank_selectors.reconciliation_lines(status=status)[:200]))
-    context = {"lines": lines, "counts": bank_selectors.reconciliation_counts(), "status": status or "",
+    # A statement of thousands of lines leaves hundreds to look at: a page at a time.
+    page = Paginator(bank_selectors.reconciliation_lines(status=status), RECONCILE_PER_PAGE).get_page(
+        request.GET.get("page", 1)
+    )
+    lines = _rows(list(page))
+    context = {"lines": lines, "page": page, "counts": bank_selectors.reconciliation_counts(),
+               "status": status or "",
                "suggested": [t for t in lines if t.status == LineStatus.SUGGESTED],
                "unmatched": [t for t in lines if t.status == LineStatus.UNMATCHED]}  # fmt: skip
     return render(request, "workbench/banking/reconcile.html", context)

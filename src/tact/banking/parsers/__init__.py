@@ -37,12 +37,14 @@ def statements_read(
     options: Mapping[str, str] | None = None,
     account_iban: str = "",
     currency: str = "EUR",
+    limit: int | None = None,
 ) -> list[ParsedStatement]:
     """The statements in ``data``. CSV files carry no account: ``account_iban`` and
-    ``currency`` (the creditor's) stand in unless the file has an account column."""
+    ``currency`` (the creditor's) stand in unless the file has an account column.
+    ``limit``: the largest file read, in bytes (default: the TACT_BANK_MAX_BYTES setting)."""
     if not data.strip():
         raise StatementUnreadable(filename=filename, problem="the file is empty.")
-    limit = max_bytes()
+    limit = max_bytes() if limit is None else limit
     if len(data) > limit:
         raise StatementUnreadable(
             filename=filename, problem=f"{len(data):,} bytes are more than the limit of {limit:,} bytes."

@@ -8,7 +8,6 @@ positive, a debit negative.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
@@ -88,16 +87,14 @@ def amount_parse(text: str, *, decimal: str = ".") -> Decimal:
     return -value if negative else value
 
 
-@functools.lru_cache(maxsize=65536)  # a statement repeats its payers' IBANs; checking one costs ~50 µs
 def iban_clean(value: str) -> str:
-    """An IBAN in compact form when it is one; otherwise the value stripped (a foreign account number)."""
-    compact = "".join((value or "").split()).upper()
-    if not compact:
-        return ""
-    try:
-        return str(IBAN(compact).compact)
-    except SchwiftyException:
-        return compact[:34]
+    """An account number in compact form: an IBAN without its spaces, in capitals; another
+    account number (a foreign one) the same way, cut to 34 characters.
+
+    Not validated here: a valid IBAN's compact form (schwifty's) is exactly this, so checking
+    it (about 50 µs, a statement of 100,000 payers' accounts spent 5 s on it) changed nothing.
+    """
+    return "".join((value or "").split()).upper()[:34]
 
 
 def is_iban(value: str) -> bool:

@@ -46,8 +46,18 @@ def detect(data: bytes) -> str | None:
     return match.group(1).decode() if match else "xml"
 
 
+_LOCAL: dict[object, str] = {}
+
+
 def _local(tag: object) -> str:
-    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+    """The element's name without its namespace ("" for what is not an element). Cached:
+    a statement repeats a few dozen tags a million times."""
+    name = _LOCAL.get(tag)
+    if name is None:
+        name = tag.rpartition("}")[2] if isinstance(tag, str) else ""
+        if len(_LOCAL) < 4096 and isinstance(tag, str):
+            _LOCAL[tag] = name
+    return name
 
 
 class Flat:
@@ -64,17 +74,23 @@ class Flat:
             self._walk(element, "", skip)
 
     def _walk(self, element: etree._Element, prefix: str, skip: tuple[str, ...]) -> None:
+        texts, local = self.texts, _local
         for child in element:
-            name = _local(child.tag)
+            name = local(child.tag)
             if not name:
                 continue
             path = prefix + name
-            if path in skip:
+            if skip and path in skip:
                 continue
             if len(child):
                 self._walk(child, path + "/", skip)
             else:
-                self.texts.setdefault(path, []).append((child.text or "").strip())
+                text = child.text
+                found = texts.get(path)
+                if found is None:
+                    texts[path] = [text.strip() if text else ""]
+                else:
+                    found.append(text.strip() if text else "")
                 currency = child.get("Ccy")
                 if currency is not None:
                     self.ccy.setdefault(path, currency)

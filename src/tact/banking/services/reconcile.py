@@ -61,7 +61,10 @@ def _book(
     rule: str,
     confidence: int,
     facts: dict,
+    as_credit: bool = False,
 ) -> Payment:
+    """``as_credit``: record the money for the debtor and apply it to nothing (a payment made
+    twice stays a credit to refund or to set against the next invoice)."""
     payment = payment_record(
         creditor=line.creditor,
         debtor=debtor,
@@ -74,8 +77,8 @@ def _book(
         source=PaymentSource.BANK,
         external_id=line.fingerprint,
         allocations=allocations,
-        in_legal_order=not allocations,
-        named=named if not allocations else (),
+        in_legal_order=not allocations and not as_credit,
+        named=named if not allocations and not as_credit else (),
         by=by,
     )
     applied = list(payment.allocations.select_related("invoice").order_by("pk"))
@@ -110,7 +113,8 @@ def suggestion_accept(*, suggestion: Suggestion, by: Any) -> Payment:
     found = Invoice.objects.in_bulk(ids)
     named = [found[i] for i in ids if i in found]
     payment = _book(line=line, debtor=suggestion.debtor, by=by, named=named, rule=suggestion.rule,
-                    confidence=suggestion.confidence, facts={**suggestion.facts, "accepted": True})  # fmt: skip
+                    confidence=suggestion.confidence, facts={**suggestion.facts, "accepted": True},
+                    as_credit=suggestion.rule == "paid_twice")  # fmt: skip
     Suggestion.objects.filter(pk=suggestion.pk).update(
         status=SuggestionStatus.ACCEPTED, decided_at=timezone.now(), decided_by=_user(by)
     )

@@ -21,6 +21,18 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "what",
+            nargs="?",
+            default="portfolio",
+            choices=["portfolio", "bank-statement"],
+            help="portfolio (default): load the demo portfolio; bank-statement: write a camt.053 "
+            "paying into the creditor's open items (--out FILE, --transactions N) for `tact bank import`",
+        )
+        parser.add_argument("--out", default=None, help="bank-statement: the file to write")
+        parser.add_argument(
+            "--transactions", type=int, default=200, help="bank-statement: number of lines (default 200)"
+        )
         parser.add_argument("--creditor", default="demo", help="slug of the creditor (created if missing)")
         parser.add_argument("--debtors", type=int, default=500, help="number of debtors (default 500)")
         parser.add_argument(
@@ -39,6 +51,9 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print a JSON report")
 
     def handle(self, *args, **options) -> None:
+        if options["what"] == "bank-statement":
+            self._bank_statement(options)
+            return
         days = options["history_days"]
         if not 0 <= days <= 365:
             raise CommandError(f"--history-days: {days} is not between 0 and 365.", returncode=2)
@@ -67,6 +82,30 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(data, indent=2))
         else:
             self.stdout.write(summary(report, history))
+
+    def _bank_statement(self, options) -> None:
+        from tact.demo.bank_statement import demo_bank_statement
+
+        if not options["out"]:
+            raise CommandError("bank-statement: --out FILE names the file to write.", returncode=2)
+        if not 1 <= options["transactions"] <= 100_000:
+            raise CommandError("--transactions: 1 to 100,000.", returncode=2)
+        with all_creditors():
+            creditor = Creditor.objects.filter(slug=options["creditor"]).first()
+        if creditor is None:
+            raise CommandError(f"--creditor: no creditor {options['creditor']!r}; run `tact demo` first.",
+                               returncode=2)  # fmt: skip
+        with creditor_scope(creditor):
+            plan = demo_bank_statement(creditor=creditor, transactions=options["transactions"],
+                                       seed=options["seed"], today=clock.today(creditor.timezone))  # fmt: skip
+        with open(options["out"], "wb") as out:
+            out.write(plan.data)
+        if options["json"]:
+            self.stdout.write(json.dumps({"file": options["out"], **plan.as_dict()}, indent=2))
+        else:
+            kinds = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in plan.counts.items() if n)
+            self.stdout.write(f"wrote {options['out']}: {sum(plan.counts.values())} lines ({kinds}).\n"
+                              f"Import it: tact bank import --creditor {creditor.slug} {options['out']}")  # fmt: skip
 
 
 def summary(report: DemoReport, history: HistoryReport | None = None) -> str:
