@@ -61,7 +61,9 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	else echo "missing:$$missing (install the Debian packages; their tests are skipped, or fail under CI=true)"; fi
 
-## test: install the test dependencies and Chromium, then run the whole suite
+## test: install the test dependencies and Chromium, then run the whole suite, one worker per core
+# (each worker has its own test database; PYTEST_ARGS="-n 0" runs it in one process)
+PYTEST_ARGS ?= -n auto
 test: setup-test chromium
 	.venv/bin/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
