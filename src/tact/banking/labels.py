@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from django.utils.translation import gettext as _
 
 RULE_NAMES = {
@@ -25,6 +27,20 @@ class _Facts(dict):
         return "?"
 
 
+AMOUNT_FACTS = ("amount", "open_total", "named_open", "credit")
+
+
+def _amount(value):
+    """An amount stored at ledger precision ("126.2000") as people write it ("126.20")."""
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return value
+    return (
+        str(number.quantize(Decimal("0.01"))) if number == number.quantize(Decimal("0.01")) else str(number)
+    )
+
+
 def rule_name(rule: str) -> str:
     return _(RULE_NAMES.get(rule, rule))
 
@@ -33,6 +49,9 @@ def explain(rule: str, facts: dict) -> str:
     """One sentence (or two) on why a line was booked, suggested or left unmatched."""
     f = _Facts({k: (", ".join(v) if isinstance(v, list) and all(isinstance(x, str) for x in v) else v)
                 for k, v in (facts or {}).items()})  # fmt: skip
+    for key in AMOUNT_FACTS:
+        if key in f and isinstance(f[key], str | int | Decimal):
+            f[key] = _amount(f[key])
     if rule == "reference":
         text = _("Reference %(reference)s names %(debtor)s; %(open_total)s open.") % f
     elif rule == "invoice_number":
