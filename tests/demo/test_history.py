@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
+from tact.arrangements.models import Dispute
 from tact.core.jobs import creditor_scope
 from tact.demo.history import demo_history
 from tact.demo.plans import Profile, debtor_index_of, profile_of
@@ -78,6 +79,12 @@ def test_replayed_days_leave_sent_actions_and_advanced_stages(demo, today):
     disputed = set(Hold.objects.filter(reason=HoldReason.DISPUTE).values_list("invoice__number", flat=True))
     today_items = {i["number"] for a in Action.objects.filter(run_on=today) for i in a.items}
     assert not disputed & today_items
+    # and each is a dispute a person can review, tied to its hold
+    disputes = Dispute.objects.filter(status="open")
+    assert {d.invoice.number for d in disputes} == disputed
+    assert set(disputes.values_list("hold_id", flat=True)) == set(
+        Hold.objects.filter(reason=HoldReason.DISPUTE).values_list("pk", flat=True)
+    )
     assert StageHistory.objects.filter(entered_on__lt=today).exists()
 
 

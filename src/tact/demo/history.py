@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from django.core.mail import get_connection
 from django.db.models import Exists, OuterRef
 
+from tact.arrangements.models import Dispute, DisputeReason, Source
 from tact.audit.services import audit_record
 from tact.dunning.cycle import cycle_run
 from tact.dunning.models import Action, ActionStatus, Hold, HoldReason
@@ -161,6 +162,14 @@ def _holds_place(*, creditor: Creditor, seed: int, today: date) -> dict[str, int
             hold(debtor_id, HoldReason.RECENT_CONTACT, 2, 5,
                  "Called the accounts payable team: invoice was stuck in approval, paying this week.")  # fmt: skip
     Hold.objects.bulk_create(holds)
+    # Each dispute hold answers a dispute a person logged from the customer's call: the staff
+    # review list shows it with its deadline, as it would a dispute sent from the portal.
+    Dispute.objects.bulk_create(
+        Dispute(creditor=creditor, debtor_id=h.debtor_id, invoice_id=h.invoice_id, reason=DisputeReason.NOT_RECEIVED,
+                text=h.note, source=Source.PHONE, hold_id=h.pk)
+        for h in holds
+        if h.reason == HoldReason.DISPUTE
+    )  # fmt: skip
     counts: dict[str, int] = {}
     for h in holds:
         counts[h.reason] = counts.get(h.reason, 0) + 1
