@@ -73,6 +73,20 @@ def test_a_payment_after_the_grace_days_does_not_keep_the_promise(debtor):
     assert promise.status == "broken"
 
 
+def test_a_payment_booked_before_the_promise_on_the_same_day_does_not_keep_it(debtor):
+    # the debtor pays one invoice online, then promises to pay the rest: that payment was
+    # the balance's past, not the promise's keeping
+    paid(debtor, "600.00", day(0))
+    promise = promised(debtor, amount="500.00")
+    check = arrangements_check(creditor=debtor.creditor, today=day(1))
+    promise.refresh_from_db()
+    assert (promise.status, check.holds_ended) == ("open", 0)
+    paid(debtor, "500.00", day(3))
+    arrangements_check(creditor=debtor.creditor, today=day(4))
+    promise.refresh_from_db()
+    assert promise.status == "kept"
+
+
 def test_kept_and_broken_promises_are_counted_per_debtor(debtor):
     promised(debtor, amount="100.00", by=5, grace=0)
     paid(debtor, "100.00", day(3))

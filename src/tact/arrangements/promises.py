@@ -39,12 +39,15 @@ class PromiseTracking:
 
 def _paid_since_promise() -> Coalesce:
     """The debtor's payments in the promise's currency, valued from the day the promise was
-    made through its ``pay_by`` day (a payment already on its way when the debtor promised
-    counts; what came before was not part of the promise)."""
+    made through its ``pay_by`` day and booked no earlier than the promise (a payment already
+    on its way when the debtor promised counts; one booked before was not part of the
+    promise: the debtor who pays one invoice online and then promises to pay another the
+    same day has not kept that promise yet)."""
     paid = (
         Payment.objects.filter(
             debtor_id=OuterRef("debtor_id"), currency=OuterRef("currency"),
             value_on__gte=OuterRef("made_on"), value_on__lte=OuterRef("pay_by"),
+            created_at__gte=OuterRef("created_at"),
         )
         .values("debtor_id")
         .annotate(s=Sum("amount"))
