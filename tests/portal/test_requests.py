@@ -118,16 +118,6 @@ def test_the_confirmation_goes_out_through_the_outbox_exactly_once(client, credi
     assert sent.to == [contact.email] and "A person will read it" in sent.body
 
 
-def test_a_debtor_without_an_e_mail_address_gets_the_page_confirmation_only(client, creditor, world):
-    with scope(creditor=creditor):
-        world.business.contacts.update(email="")
-    response = client.post(
-        link(world.business) + "contact/", {"topic": "other", "text": "Hi", "reply_to": ""}
-    )
-    assert response.status_code == 302
-    assert confirmations(creditor, world.business) == []
-
-
 @pytest.mark.parametrize(
     ("language", "title", "reason"),
     [("de", "Stornierung anfragen", "Widerrufsrecht"), ("nl", "Annulering aanvragen", "herroepingsrecht"),

@@ -30,7 +30,7 @@ from tact.ledger.models import Debtor
 from tact.tenancy.models import Creditor
 
 from .confirmations import confirmation_language, confirmation_queue
-from .models import Message
+from .models import Message, MessageChannel
 
 TEMPLATE_KEY = "plan_reminder"
 RECENT_DAYS = 3
@@ -111,6 +111,7 @@ def plan_reminders_queue(*, now: datetime, creditor_id: int | None = None) -> in
             message = confirmation_queue(
                 creditor=creditor, debtor=debtor, key=key.split(":", 2)[2], subject=subject, text=text,
                 today=today, template_key=TEMPLATE_KEY, link_text=link,
+                channels=(MessageChannel.EMAIL,),  # its words ask the debtor to answer the e-mail
             )  # fmt: skip
             queued += message is not None
     return queued

@@ -41,12 +41,10 @@ def portal_event(*, access: Access, action: str, facts: dict[str, Any] | None = 
     )  # fmt: skip
 
 
-def portal_confirm_by_mail(
-    *, access: Access, kind: str, facts: dict[str, Any], key: str, today: date
-) -> None:
-    """Queue the e-mail that confirms a portal action, in the debtor's language, in the
-    action's transaction (the outbox sends it after the commit). No e-mail address, no mail:
-    the page's confirmation stands alone."""
+def portal_confirm(*, access: Access, kind: str, facts: dict[str, Any], key: str, today: date) -> None:
+    """Queue the message that confirms a portal action on the debtor's channel (e-mail,
+    letter or SMS), in its language, in the action's transaction (the outbox sends it after
+    the commit). A debtor no channel reaches has the page's confirmation alone."""
     language = confirmation_language(debtor=access.debtor, creditor=access.creditor)
     with translation.override(language):
         subject, text = confirmation_text(kind, facts)
@@ -83,7 +81,7 @@ def portal_promise_make(*, access: Access, amount: Decimal, promised_on: date, t
         access=access, action="portal_promise_made",
         facts={"amount": promise.amount, "currency": promise.currency, "promised_on": promised_on},
     )  # fmt: skip
-    portal_confirm_by_mail(
+    portal_confirm(
         access=access, kind="promise", key=str(promise.pk), today=today,
         facts={"amount": str(promise.amount), "currency": promise.currency, "promised_on": _day(promised_on)},
     )  # fmt: skip
@@ -109,7 +107,7 @@ def portal_dispute_open(
         access=access, action="portal_dispute_opened",
         facts={"item": invoice.number, "reason": reason, "text": text[:500], "document": bool(upload)},
     )  # fmt: skip
-    portal_confirm_by_mail(
+    portal_confirm(
         access=access, kind="dispute", key=str(dispute.pk), facts={"number": invoice.number}, today=today
     )
     return dispute
@@ -141,7 +139,7 @@ def portal_paid_claim(
         access=access, kind=SubmissionKind.PAID_CLAIM, facts=facts, upload=upload, due_on=ends_on
     )
     portal_event(access=access, action="portal_paid_claimed", facts={**facts, "document": bool(upload)})
-    portal_confirm_by_mail(access=access, kind="paid", key=str(submission.pk), facts={}, today=today)
+    portal_confirm(access=access, kind="paid", key=str(submission.pk), facts={}, today=today)
     return submission
 
 
@@ -179,7 +177,7 @@ def portal_message_send(*, access: Access, topic: str, text: str, reply_to: str,
         due_on=today + timedelta(days=access.config.review_days),
     )  # fmt: skip
     portal_event(access=access, action="portal_message_received", facts={"topic": topic, "text": text[:500]})
-    portal_confirm_by_mail(access=access, kind="contact", key=str(submission.pk), facts={}, today=today)
+    portal_confirm(access=access, kind="contact", key=str(submission.pk), facts={}, today=today)
     return submission
 
 
@@ -231,7 +229,7 @@ def _request(
         access=access, action=action,
         facts={"reason": reason, "item": number, "text": text.strip()[:500], "due_on": due_on},
     )  # fmt: skip
-    portal_confirm_by_mail(
+    portal_confirm(
         access=access, kind=kind, key=str(submission.pk), facts={"number": number, "due_on": _day(due_on)},
         today=today,
     )  # fmt: skip
@@ -262,7 +260,7 @@ def portal_preferences_change(*, access: Access, data: dict[str, Any], today: da
     if changed:
         portal_event(access=access, action="portal_preferences_changed", facts={"fields": changed})
         # To the address as it is now: a changed e-mail address hears of the change itself.
-        portal_confirm_by_mail(
+        portal_confirm(
             access=access, kind="preferences", key=confirmation_key(), facts={"changed": True}, today=today
         )
     return changed
