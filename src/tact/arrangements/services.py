@@ -132,6 +132,53 @@ def dispute_open(
     return dispute
 
 
+@transaction.atomic
+def credit_note_against(
+    *, invoice: Invoice, number: str, amount: Decimal | None, today: date, by: Any
+) -> Invoice:
+    """Book a credit note ``number`` of ``amount`` through the ledger and set it against
+    ``invoice`` (a dispute the debtor won, a cancellation granted). Returns the credit note.
+
+    Example: RE-1 open 1,190.00 EUR, credit 190.00 → credit note GS-1 of -190.00, settled
+    against RE-1, which stays open with 1,000.00. Raises ArrangementInvalid naming the field
+    (credit_note_number, credit_amount); the ledger's own errors for a number taken.
+    """
+    from tact.ledger.services import invoice_create, invoice_set_open_amount
+
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    number = number.strip()
+    if not number:
+        raise ArrangementInvalid(
+            field="credit_note_number", reason="credit_note_number_missing", problem="give the number"
+        )
+    amount = quantize(amount or ZERO, invoice.currency)
+    if amount <= 0:
+        raise ArrangementInvalid(
+            field="credit_amount", reason="amount_not_positive", problem="give an amount above zero"
+        )
+    if amount > invoice.open_amount:
+        raise ArrangementInvalid(
+            field="credit_amount", reason="amount_above_balance",
+            problem=f"{amount} {invoice.currency} is more than the open amount {invoice.open_amount} of "
+                    f"{invoice.number}",
+        )  # fmt: skip
+    credit_note = invoice_create(
+        creditor=invoice.creditor, debtor=invoice.debtor, number=number, kind=InvoiceKind.CREDIT_NOTE,
+        issued_on=today, due_on=today, gross_amount=-amount, currency=invoice.currency,
+        order_reference=invoice.number, by=by,
+    )  # fmt: skip
+    # Set against each other: the credit note is used up, the invoice lowered by as much.
+    reference = f"Credit note {number} against {invoice.number}"
+    invoice_set_open_amount(
+        invoice=credit_note, open_amount=ZERO, value_on=today, source="manual", reference=reference, by=by
+    )
+    invoice_set_open_amount(
+        invoice=invoice, open_amount=invoice.open_amount - amount, value_on=today, source="manual",
+        reference=reference, by=by,
+    )  # fmt: skip
+    return credit_note
+
+
 DISPUTE_CLOSED = (DisputeStatus.RESOLVED, DisputeStatus.REJECTED)
 
 
@@ -183,8 +230,6 @@ def dispute_resolve(
     The caller ends the dispute's hold (dunning sits above this app). Raises
     ArrangementInvalid naming the field.
     """
-    from tact.ledger.services import invoice_create, invoice_set_open_amount
-
     dispute = _dispute_locked(dispute)
     before = {"status": dispute.status}
     invoice = Invoice.objects.select_for_update().get(pk=dispute.invoice_id)
@@ -197,37 +242,11 @@ def dispute_resolve(
             )
         dispute.status = DisputeStatus.REJECTED
     elif outcome == "credit_note":
-        number = credit_note_number.strip()
-        if not number:
-            raise ArrangementInvalid(
-                field="credit_note_number", reason="credit_note_number_missing", problem="give the number"
-            )
-        amount = quantize(credit_amount or ZERO, invoice.currency)
-        if amount <= 0:
-            raise ArrangementInvalid(
-                field="credit_amount", reason="amount_not_positive", problem="give an amount above zero"
-            )
-        if amount > invoice.open_amount:
-            raise ArrangementInvalid(
-                field="credit_amount", reason="amount_above_balance",
-                problem=f"{amount} {invoice.currency} is more than the open amount {invoice.open_amount} of "
-                        f"{invoice.number}",
-            )  # fmt: skip
-        credit_note = invoice_create(
-            creditor=invoice.creditor, debtor=invoice.debtor, number=number, kind=InvoiceKind.CREDIT_NOTE,
-            issued_on=today, due_on=today, gross_amount=-amount, currency=invoice.currency,
-            order_reference=invoice.number, by=by,
-        )  # fmt: skip
-        # Set against each other: the credit note is used up, the invoice lowered by as much.
-        reference = f"Credit note {number} against {invoice.number}"
-        invoice_set_open_amount(
-            invoice=credit_note, open_amount=ZERO, value_on=today, source="manual", reference=reference, by=by
+        credit_note = credit_note_against(
+            invoice=invoice, number=credit_note_number, amount=credit_amount, today=today, by=by
         )
-        invoice_set_open_amount(
-            invoice=invoice, open_amount=invoice.open_amount - amount, value_on=today, source="manual",
-            reference=reference, by=by,
-        )  # fmt: skip
-        facts.update(credit_note=number, amount=amount, currency=invoice.currency)
+        amount = quantize(-credit_note.gross_amount, invoice.currency)
+        facts.update(credit_note=credit_note.number, amount=amount, currency=invoice.currency)
         dispute.status = DisputeStatus.RESOLVED
     else:
         raise ArrangementInvalid(
