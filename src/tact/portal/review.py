@@ -22,20 +22,21 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from tact.arrangements.models import Dispute, DisputeStatus
-from tact.arrangements.services import dispute_resolve, dispute_review_start
+from tact.arrangements.services import credit_note_against, dispute_resolve, dispute_review_start
 from tact.audit.selectors import audit_events_for
 from tact.audit.services import audit_record
+from tact.core.money import quantize
 from tact.core.templatetags.tact_format import ldate
-from tact.dunning.models import Hold
-from tact.dunning.services import hold_end
-from tact.ledger.models import Debtor
+from tact.dunning.models import Hold, HoldReason
+from tact.dunning.services import hold_end, hold_place
+from tact.ledger.models import Debtor, Invoice, InvoiceKind
 from tact.messaging.confirmations import confirmation_contact, confirmation_language
 from tact.messaging.models import Message
 from tact.messaging.personal import personal_email_send, personal_email_start
 from tact.tenancy.models import Creditor
 
 from .access import portal_settings_for
-from .models import Submission, SubmissionOutcome, SubmissionStatus
+from .models import Submission, SubmissionKind, SubmissionOutcome, SubmissionStatus
 
 # The three states a person filters by; a dispute's "rejected" is one way of being resolved.
 STATES = ("open", "in_review", "resolved")
@@ -138,6 +139,15 @@ def review_submission(*, submission_id: int) -> Submission:
     if submission is None:
         raise Http404("no such submission")
     return submission
+
+
+def submission_items(*, submission: Submission):
+    """The debtor's open invoices a granted cancellation may credit (none for other kinds)."""
+    if submission.kind != SubmissionKind.CANCELLATION:
+        return Invoice.objects.none()
+    return Invoice.objects.filter(
+        debtor=submission.debtor, kind=InvoiceKind.INVOICE, open_amount__gt=0
+    ).order_by("due_on", "id")
 
 
 HISTORY_FACTS = ("outcome", "credit_note", "amount", "currency", "explanation")
@@ -248,14 +258,74 @@ def submission_take(*, submission: Submission, by: Any) -> Submission:
     return submission
 
 
+def _grant_carry_out(
+    *,
+    submission: Submission,
+    by: Any,
+    today: date,
+    credit_item: Invoice | None,
+    credit_note_number: str,
+    credit_amount: Decimal | None,
+    mediator: str,
+) -> dict[str, Any]:
+    """Carry out a granted cancellation (a credit note set against the item) or mediation
+    (the case handed to the mediator: a handed-over hold on the debtor naming them).
+    Returns the facts to keep on the submission."""
+    debtor = submission.debtor
+    if submission.kind == SubmissionKind.CANCELLATION:
+        item_id = (submission.facts or {}).get("item_id")
+        item = credit_item or (Invoice.objects.filter(pk=item_id).first() if item_id else None)
+        if item is None or item.debtor_id != debtor.pk or item.kind != InvoiceKind.INVOICE:
+            raise ReviewInvalid(
+                field="credit_item", problem="choose the debtor's invoice the credit note is set against"
+            )
+        note = credit_note_against(
+            invoice=item, number=credit_note_number, amount=credit_amount, today=today, by=by
+        )
+        return {"credit_note": note.number, "credited_item": item.number, "currency": note.currency,
+                "credit_amount": str(quantize(-note.gross_amount, note.currency))}  # fmt: skip
+    if submission.kind == SubmissionKind.MEDIATION:
+        mediator = " ".join(mediator.split())[:200]
+        if not mediator:
+            raise ReviewInvalid(field="mediator", problem="name the mediator the case is handed to")
+        hold = hold_place(
+            debtor=debtor,
+            reason=HoldReason.HANDED_OVER,
+            starts_on=today,
+            note=f"mediation: {mediator}",
+            by=by,
+        )
+        audit_record(
+            creditor=submission.creditor, actor=by, action="mediation_handed_over", subject=debtor,
+            after={"mediator": mediator, "hold": hold.pk, "request": submission.pk},
+        )  # fmt: skip
+        return {"mediator": mediator, "handover_hold": hold.pk}
+    return {}
+
+
 @transaction.atomic
 def submission_resolve(
-    *, submission: Submission, outcome: str, answer: str, by: Any, today: date, now: datetime
+    *,
+    submission: Submission,
+    outcome: str,
+    answer: str,
+    by: Any,
+    today: date,
+    now: datetime,
+    credit_item: Invoice | None = None,
+    credit_note_number: str = "",
+    credit_amount: Decimal | None = None,
+    mediator: str = "",
 ) -> Decided:
     """Close the task with an outcome (granted, declined, answered). The pause it put on
     dunning ends; ``answer``, when given, goes to the debtor by e-mail and is kept.
-    A granted cancellation or mediation is carried out by the person (a credit note through
-    the dispute or the ledger, a handover to a mediator) — this records the decision."""
+
+    Granted, the request is carried out: a cancellation by a credit note ``credit_note_number``
+    of ``credit_amount`` set against the item it named (or ``credit_item``), booked through
+    the ledger as a dispute's is; a mediation by handing the case to ``mediator`` — a
+    handed-over hold on the debtor, so no reminder crosses the mediator's work, until a
+    person ends it. Example: RE-1 open 238.00, cancellation granted with GS-3 of 238.00 →
+    RE-1 closed. Raises ReviewInvalid or ArrangementInvalid naming the field."""
     submission = Submission.objects.select_for_update().select_related("debtor").get(pk=submission.pk)
     if submission.status == SubmissionStatus.RESOLVED:
         raise ReviewInvalid(field="status", problem="the request is resolved already")
@@ -266,9 +336,16 @@ def submission_resolve(
     answer = answer.strip()
     if outcome == SubmissionOutcome.DECLINED and not answer:
         raise ReviewInvalid(field="answer", problem="say why the request is declined")
+    carried = {}
+    if outcome == SubmissionOutcome.GRANTED:
+        carried = _grant_carry_out(
+            submission=submission, by=by, today=today, credit_item=credit_item,
+            credit_note_number=credit_note_number, credit_amount=credit_amount, mediator=mediator,
+        )  # fmt: skip
     submission.status, submission.outcome, submission.answer = SubmissionStatus.RESOLVED, outcome, answer
     submission.resolved_at, submission.resolved_by = now, by if getattr(by, "pk", None) else None
-    submission.save(update_fields=["status", "outcome", "answer", "resolved_at", "resolved_by"])
+    submission.facts = {**(submission.facts or {}), **carried}
+    submission.save(update_fields=["status", "outcome", "answer", "resolved_at", "resolved_by", "facts"])
     if submission.hold_id is not None:
         hold = Hold.objects.filter(pk=submission.hold_id).first()
         if hold is not None:
@@ -284,6 +361,7 @@ def submission_resolve(
         )
     audit_record(
         creditor=creditor, actor=by, action="request_decided", subject=debtor,
-        after={"kind": submission.kind, "outcome": outcome, "answer": answer[:500], "answered": message is not None},
+        after={"kind": submission.kind, "outcome": outcome, "answer": answer[:500], "answered": message is not None,
+               **{k: v for k, v in carried.items() if k != "handover_hold"}},
     )  # fmt: skip
     return Decided(subject=submission, message=message)

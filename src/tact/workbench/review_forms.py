@@ -7,7 +7,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tact.portal.models import SubmissionOutcome
+from tact.core.templatetags.tact_format import money
+from tact.portal.models import SubmissionKind, SubmissionOutcome
 from tact.tenancy.models import LANGUAGES
 
 
@@ -45,6 +46,9 @@ class DisputeDecisionForm(forms.Form):
 
 
 class SubmissionDecisionForm(forms.Form):
+    """The decision on a request; a cancellation adds the credit note a grant books, a
+    mediation the mediator a grant hands the case to."""
+
     outcome = forms.ChoiceField(
         label=_("Decision"), choices=SubmissionOutcome.choices, widget=forms.RadioSelect
     )
@@ -52,6 +56,32 @@ class SubmissionDecisionForm(forms.Form):
         label=_("Answer to the debtor"), required=False, widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("Sent by e-mail when given; required when you decline."),
     )  # fmt: skip
+    credit_item = forms.ModelChoiceField(queryset=None, label=_("Invoice"), required=False, empty_label=None)
+    credit_note_number = forms.CharField(
+        label=_("Credit note number"), required=False, max_length=60,
+        help_text=_("When granted, the credit note is booked and set against the invoice."),
+    )  # fmt: skip
+    credit_amount = forms.DecimalField(
+        label=_("Credit amount"), required=False, min_value=Decimal("0.01"), decimal_places=2, max_digits=14
+    )
+    mediator = forms.CharField(
+        label=_("Mediator"), required=False, max_length=200,
+        help_text=_("When granted, the case is handed to this mediator and reminders pause until you end the hold."),
+    )  # fmt: skip
+
+    def __init__(self, *args, kind: str, items=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if kind == SubmissionKind.CANCELLATION:
+            self.fields["credit_item"].queryset = items
+            self.fields["credit_item"].label_from_instance = lambda i: (
+                f"{i.number} · {money(i.open_amount, i.currency)}"
+            )
+            del self.fields["mediator"]
+        else:
+            for name in ("credit_item", "credit_note_number", "credit_amount"):
+                del self.fields[name]
+            if kind != SubmissionKind.MEDIATION:
+                del self.fields["mediator"]
 
 
 class FaqEntryForm(forms.Form):

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tact.arrangements.errors import ArrangementInvalid
 from tact.core.money import quantize
+from tact.ledger.errors import InvoiceNumberTaken
 from tact.messaging.errors import ToneRefused
 from tact.messaging.sending import outbox_send_now
 from tact.portal import review
@@ -117,7 +118,13 @@ def review_dispute(request: HttpRequest, dispute_id: int) -> HttpResponse:
 def review_submission(request: HttpRequest, submission_id: int) -> HttpResponse:
     require(request, "read")
     submission = review.review_submission(submission_id=submission_id)
-    form = SubmissionDecisionForm()
+    items = review.submission_items(submission=submission)
+    named = (submission.facts or {}).get("item_id")
+    first = next((i for i in items if i.pk == named), None) or next(iter(items), None)
+    initial = (
+        {"credit_item": first, "credit_amount": quantize(first.open_amount, first.currency)} if first else {}
+    )
+    form = SubmissionDecisionForm(kind=submission.kind, items=items, initial=initial)
     status = 200
     if request.method == "POST":
         require(request, "write")
@@ -125,11 +132,14 @@ def review_submission(request: HttpRequest, submission_id: int) -> HttpResponse:
             if request.POST.get("action") == "take":
                 review.submission_take(submission=submission, by=request.user)
                 return redirect("workbench:review_submission", submission_id=submission.pk)
-            form = SubmissionDecisionForm(request.POST)
+            form = SubmissionDecisionForm(request.POST, kind=submission.kind, items=items)
             if form.is_valid():
+                data = form.cleaned_data
                 decided = review.submission_resolve(
-                    submission=submission, outcome=form.cleaned_data["outcome"], answer=form.cleaned_data["answer"],
-                    by=request.user, today=_today(request), now=timezone.now(),
+                    submission=submission, outcome=data["outcome"], answer=data["answer"], by=request.user,
+                    today=_today(request), now=timezone.now(), credit_item=data.get("credit_item"),
+                    credit_note_number=data.get("credit_note_number", ""), credit_amount=data.get("credit_amount"),
+                    mediator=data.get("mediator", ""),
                 )  # fmt: skip
                 messages.success(request, _("The request is resolved."))
                 if decided.message is not None or form.cleaned_data["answer"].strip():
@@ -137,6 +147,10 @@ def review_submission(request: HttpRequest, submission_id: int) -> HttpResponse:
                 return redirect("workbench:review_submission", submission_id=submission.pk)
         except review.ReviewInvalid as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        except ArrangementInvalid as exc:  # the credit note of a granted cancellation
+            form.add_error(exc.field if exc.field in form.fields else None, _decision_error(exc))
+        except InvoiceNumberTaken:
+            form.add_error("credit_note_number", _("This number is taken already."))
         except ToneRefused as exc:
             form.add_error("answer", str(exc))
         status = 400
