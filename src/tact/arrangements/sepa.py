@@ -116,6 +116,29 @@ def mandate_sign(
     return mandate
 
 
+@transaction.atomic
+def mandate_revoke(*, mandate: SepaMandate, now: datetime, by: Any, note: str = "") -> SepaMandate:
+    """End a mandate (the debtor withdrew it, the bank returned a debit as unauthorised, the
+    plan is over): from ``now`` no instalment of its plan goes into a ``pain.008`` file.
+    Audited on the debtor with ``note``. Raises SepaInvalid(field="mandate") when it is
+    revoked already."""
+    mandate = SepaMandate.objects.select_for_update().select_related("plan__debtor").get(pk=mandate.pk)
+    if mandate.revoked_at is not None:
+        raise SepaInvalid(
+            field="mandate",
+            reason="mandate_revoked",
+            problem=f"mandate {mandate.reference} is revoked already",
+        )
+    mandate.revoked_at = now
+    mandate.save(update_fields=["revoked_at"])
+    audit_record(
+        creditor=mandate.creditor, actor=by, action="sepa_mandate_revoked", subject=mandate.plan.debtor,
+        after={"plan": mandate.plan_id, "reference": mandate.reference, "iban_end": mandate.iban[-4:],
+               "note": note.strip()[:500]},
+    )  # fmt: skip
+    return mandate
+
+
 # -- the pain.008 file --------------------------------------------------------------------------
 
 

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tact.arrangements.errors import ArrangementInvalid
-from tact.arrangements.models import PaymentPlan, PlanStatus
+from tact.arrangements.models import PaymentPlan, PlanStatus, SepaMandate
 from tact.arrangements.plans import plan_rules_for, plans_awaiting_decision
 from tact.arrangements.rules import plan_rules_save
+from tact.arrangements.selectors import mandates_list
+from tact.arrangements.sepa import SepaInvalid, mandate_revoke
 from tact.dunning.arrangement_holds import plan_decide_held
 from tact.tenancy.models import may
 
@@ -91,3 +94,33 @@ def plan_decide(request, plan_id: int):
             % {"debtor": plan.debtor.name},
         )
     return redirect("workbench:plans_queue")
+
+
+@require_GET
+@member_required
+def mandates(request):
+    """The SEPA Direct Debit mandates debtors signed for their plans, with a way to revoke one."""
+    return render(
+        request, "workbench/plans/mandates.html",
+        {"mandates": mandates_list(), "may_revoke": may(request.membership.role, "approve")},
+    )  # fmt: skip
+
+
+@require_POST
+@member_required
+def mandate_revoke_view(request, mandate_id: int):
+    require(request, "approve")
+    mandate = get_object_or_404(SepaMandate.objects.select_related("plan__debtor"), pk=mandate_id)
+    try:
+        mandate_revoke(
+            mandate=mandate, now=timezone.now(), by=request.user, note=request.POST.get("note", "")
+        )
+    except SepaInvalid as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Mandate %(reference)s of %(debtor)s revoked: no instalment is collected under it any more.")
+            % {"reference": mandate.reference, "debtor": mandate.plan.debtor.name},
+        )
+    return redirect("workbench:mandates")

@@ -140,4 +140,6 @@ urlpatterns += [
     path("plans/", plan_views.plans_queue, name="plans_queue"),
     path("plans/<int:plan_id>/decide/", plan_views.plan_decide, name="plan_decide"),
     path("plans/rules/", plan_views.plan_rules, name="plan_rules"),
+    path("plans/mandates/", plan_views.mandates, name="mandates"),
+    path("plans/mandates/<int:mandate_id>/revoke/", plan_views.mandate_revoke_view, name="mandate_revoke"),
 ]
