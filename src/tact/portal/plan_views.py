@@ -18,10 +18,11 @@ from tact.arrangements.plans import items_in_live_plans, plan_rules_for
 from tact.arrangements.selectors import disputes_open_of
 
 from .access import Access
+from .pages import portal_today, render_page
 from .plan_forms import MandateForm, PlanForm
 from .plan_services import portal_mandate_sign, portal_plan_propose
 from .selectors import portal_items
-from .views import _page, _today, portal_page
+from .views import portal_page
 
 FIRST_DATE_SPAN_DAYS = 90  # what the page accepts; later than the creditor's rule, a person decides
 
@@ -57,7 +58,7 @@ def _plannable(access: Access):
 @portal_page()
 @require_http_methods(["GET", "POST"])
 def plan_propose(request: HttpRequest, access: Access) -> HttpResponse:
-    today = _today(access)
+    today = portal_today(access)
     items = _plannable(access)
     rules = plan_rules_for(creditor=access.creditor)
     form = PlanForm(
@@ -75,7 +76,7 @@ def plan_propose(request: HttpRequest, access: Access) -> HttpResponse:
             _service_error(form, exc)
         else:
             return redirect("portal:plan_detail", token=access.token, plan_id=plan.pk)
-    return _page(
+    return render_page(
         request,
         access,
         "portal/plan_propose.html",
@@ -99,7 +100,7 @@ def plan_detail(request: HttpRequest, access: Access, plan_id: int) -> HttpRespo
     can_sign = (
         mandate is None and plan.currency == "EUR" and plan.status in (PlanStatus.PROPOSED, PlanStatus.ACTIVE)
     )
-    return _page(
+    return render_page(
         request, access, "portal/plan_detail.html",
         {"plan": plan, "instalments": list(plan.instalments.all()), "mandate": mandate, "can_sign": can_sign,
          "rules": plan_rules_for(creditor=access.creditor)},
@@ -121,10 +122,10 @@ def plan_mandate(request: HttpRequest, access: Access, plan_id: int) -> HttpResp
                 plan=plan,
                 iban=data["iban"],
                 account_holder=data["account_holder"],
-                today=_today(access),
+                today=portal_today(access),
             )
         except ArrangementInvalid as exc:
             _service_error(form, exc)
         else:
             return redirect("portal:plan_detail", token=access.token, plan_id=plan.pk)
-    return _page(request, access, "portal/plan_mandate.html", {"form": form, "plan": plan})
+    return render_page(request, access, "portal/plan_mandate.html", {"form": form, "plan": plan})

@@ -10,9 +10,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from .access import Access
 from .forms import CancellationForm, MediationForm
+from .pages import confirmed, portal_today, render_page
 from .selectors import portal_faq, portal_items
 from .services import portal_cancellation_request, portal_mediation_request
-from .views import _confirmed, _page, _today, portal_page
+from .views import portal_page
 
 
 @portal_page()
@@ -28,11 +29,11 @@ def cancellation(request: HttpRequest, access: Access) -> HttpResponse:
             invoice=data["item"],
             reason=data["reason"],
             text=data["text"],
-            today=_today(access),
+            today=portal_today(access),
         )
-        return _confirmed(request, access, "cancellation", {"number": made.facts["item"],
+        return confirmed(request, access, "cancellation", {"number": made.facts["item"],
                                                              "due_on": made.due_on.isoformat()})  # fmt: skip
-    return _page(request, access, "portal/cancellation.html", {"form": form})
+    return render_page(request, access, "portal/cancellation.html", {"form": form})
 
 
 @portal_page()
@@ -42,14 +43,14 @@ def mediation(request: HttpRequest, access: Access) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         made = portal_mediation_request(
-            access=access, reason=data["reason"], text=data["text"], today=_today(access)
+            access=access, reason=data["reason"], text=data["text"], today=portal_today(access)
         )
-        return _confirmed(request, access, "mediation", {"due_on": made.due_on.isoformat()})
-    return _page(request, access, "portal/mediation.html", {"form": form})
+        return confirmed(request, access, "mediation", {"due_on": made.due_on.isoformat()})
+    return render_page(request, access, "portal/mediation.html", {"form": form})
 
 
 @portal_page()
 @require_GET
 def faq(request: HttpRequest, access: Access) -> HttpResponse:
     entries = portal_faq(creditor=access.creditor, language=translation.get_language())
-    return _page(request, access, "portal/faq.html", {"entries": entries})
+    return render_page(request, access, "portal/faq.html", {"entries": entries})

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date
 from functools import wraps
-from zoneinfo import ZoneInfo
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -39,8 +37,6 @@ from .access import (
     second_factor_check,
     second_factor_expected,
 )
-from .branding import brand_for
-from .confirmations import confirmation_text
 from .forms import (
     ContactForm,
     DisputeForm,
@@ -50,6 +46,7 @@ from .forms import (
     PromiseForm,
     SecondFactorForm,
 )
+from .pages import confirmed, portal_today, render_page, session_state, session_state_set
 from .selectors import portal_item, portal_items, portal_overview
 from .services import (
     ACTOR,
@@ -64,7 +61,6 @@ from .services import (
 from .statement import statement_pdf
 
 log = logging.getLogger(__name__)
-SESSION = "tact_portal"
 LANGUAGE_CODES = [code for code, _name in LANGUAGES]
 
 
@@ -95,23 +91,9 @@ def limited(request: HttpRequest) -> HttpResponse:
     return _private(render(request, "portal/limited.html", status=429))
 
 
-def _state(request: HttpRequest, access: Access) -> dict:
-    return request.session.get(SESSION, {}).get(str(access.debtor.pk), {})
-
-
-def _state_set(request: HttpRequest, access: Access, **values) -> None:
-    store = dict(request.session.get(SESSION, {}))
-    store[str(access.debtor.pk)] = {**store.get(str(access.debtor.pk), {}), **values}
-    request.session[SESSION] = store
-
-
 def _language(request: HttpRequest, access: Access) -> str:
-    chosen = _state(request, access).get("language")
+    chosen = session_state(request, access).get("language")
     return chosen if chosen in LANGUAGE_CODES else (access.debtor.language or access.creditor.language)
-
-
-def _today(access: Access) -> date:
-    return timezone.now().astimezone(ZoneInfo(access.creditor.timezone)).date()
 
 
 def portal_page(*, verified: bool = True) -> Callable:
@@ -134,10 +116,14 @@ def portal_page(*, verified: bool = True) -> Callable:
             language = _language(request, access)
             with scope(creditor=access.creditor), translation.override(language):
                 request.portal = access
-                if verified and access.needs_second_factor and not _state(request, access).get("verified"):
+                if (
+                    verified
+                    and access.needs_second_factor
+                    and not session_state(request, access).get("verified")
+                ):
                     return _private(redirect("portal:verify", token=token))
-                if not _state(request, access).get("opened") == access.link.link_id:
-                    _state_set(request, access, opened=access.link.link_id)
+                if not session_state(request, access).get("opened") == access.link.link_id:
+                    session_state_set(request, access, opened=access.link.link_id)
                     portal_event(access=access, action="portal_opened", facts={"page": view.__name__})
                 response = view(request, access, *args, **kwargs)
             return _private(response, language)
@@ -162,33 +148,6 @@ def _refusal_audit(refusal: Refusal) -> None:
         )  # fmt: skip
 
 
-def _page(
-    request: HttpRequest, access: Access, template: str, context: dict | None = None, status: int = 200
-):
-    creditor = access.creditor
-    base = {
-        "access": access,
-        "token": access.token,
-        "creditor": creditor,
-        "debtor": access.debtor,
-        "brand": brand_for(primary=creditor.primary_color, accent=creditor.accent_color),
-        "languages": LANGUAGES,
-        "has_logo": bool(creditor.logo),
-    }
-    return render(request, template, {**base, **(context or {})}, status=status)
-
-
-def _confirm(request: HttpRequest, access: Access, *, title: str, text: str) -> HttpResponse:
-    _state_set(request, access, confirmation={"title": title, "text": text})
-    return redirect("portal:done", token=access.token)
-
-
-def _confirmed(request: HttpRequest, access: Access, kind: str, facts: dict) -> HttpResponse:
-    """The page's confirmation: the same words the confirming e-mail carries."""
-    title, text = confirmation_text(kind, facts)
-    return _confirm(request, access, title=title, text=text)
-
-
 # -- access ---------------------------------------------------------------------------------
 
 
@@ -196,7 +155,7 @@ def _confirmed(request: HttpRequest, access: Access, kind: str, facts: dict) -> 
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest, access: Access) -> HttpResponse:
     """The second factor: the postcode on file or the customer number."""
-    if not access.needs_second_factor or _state(request, access).get("verified"):
+    if not access.needs_second_factor or session_state(request, access).get("verified"):
         return redirect("portal:home", token=access.token)
     factor, _expected = second_factor_expected(access=access)
     form = SecondFactorForm(request.POST or None, factor=factor)
@@ -208,7 +167,7 @@ def verify(request: HttpRequest, access: Access) -> HttpResponse:
     if request.method == "POST" and not locked and form.is_valid():
         if second_factor_check(access=access, answer=form.cleaned_data["answer"]):
             request.session.cycle_key()  # a new session id once the visitor is known
-            _state_set(request, access, verified=True)
+            session_state_set(request, access, verified=True)
             ratelimit.clear(link_key)
             portal_event(access=access, action="portal_verified", facts={"factor": factor})
             return redirect("portal:home", token=access.token)
@@ -224,7 +183,7 @@ def verify(request: HttpRequest, access: Access) -> HttpResponse:
                 "answer", _("That does not match what we have on file. Please check and try again.")
             )
     status = 429 if locked else 200
-    return _page(request, access, "portal/verify.html", {"form": form, "locked": locked}, status=status)
+    return render_page(request, access, "portal/verify.html", {"form": form, "locked": locked}, status=status)
 
 
 @portal_page(verified=False)
@@ -232,7 +191,7 @@ def verify(request: HttpRequest, access: Access) -> HttpResponse:
 def language(request: HttpRequest, access: Access) -> HttpResponse:
     chosen = request.POST.get("language", "")
     if chosen in LANGUAGE_CODES:
-        _state_set(request, access, language=chosen)
+        session_state_set(request, access, language=chosen)
     target = request.POST.get("next", "")
     prefix = reverse("portal:home", kwargs={"token": access.token})
     return redirect(target if target.startswith(prefix) else prefix)
@@ -250,8 +209,8 @@ def logo(request: HttpRequest, access: Access) -> HttpResponse:
 
 @portal_page()
 def home(request: HttpRequest, access: Access) -> HttpResponse:
-    overview = portal_overview(access=access, today=_today(access), qr_code=False)
-    return _page(request, access, "portal/home.html", {"o": overview, "ctx": overview.context})
+    overview = portal_overview(access=access, today=portal_today(access), qr_code=False)
+    return render_page(request, access, "portal/home.html", {"o": overview, "ctx": overview.context})
 
 
 @portal_page()
@@ -265,7 +224,7 @@ def item_pdf(request: HttpRequest, access: Access, invoice_id: int) -> HttpRespo
 
 @portal_page()
 def statement(request: HttpRequest, access: Access) -> HttpResponse:
-    today = _today(access)
+    today = portal_today(access)
     overview = portal_overview(access=access, today=today, qr_code=True)
     pdf = statement_pdf(overview=overview, creditor=access.creditor, debtor=access.debtor)
     portal_event(access=access, action="portal_statement_downloaded", facts={"items": len(overview.items)})
@@ -276,10 +235,10 @@ def statement(request: HttpRequest, access: Access) -> HttpResponse:
 
 @portal_page()
 def done(request: HttpRequest, access: Access) -> HttpResponse:
-    confirmation = _state(request, access).get("confirmation")
+    confirmation = session_state(request, access).get("confirmation")
     if not confirmation:
         return redirect("portal:home", token=access.token)
-    return _page(request, access, "portal/done.html", {"confirmation": confirmation})
+    return render_page(request, access, "portal/done.html", {"confirmation": confirmation})
 
 
 # -- paying ---------------------------------------------------------------------------------
@@ -289,7 +248,7 @@ def done(request: HttpRequest, access: Access) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def pay(request: HttpRequest, access: Access) -> HttpResponse:
     """Transfer details with the EPC QR code; online payment of chosen items."""
-    today = _today(access)
+    today = portal_today(access)
     overview = portal_overview(access=access, today=today, qr_code=True)
     payable = portal_items(access=access).filter(open_amount__gt=0, currency=access.debtor.currency)
     form = PayOnlineForm(request.POST or None, items=payable, initial={"items": list(payable)})
@@ -307,7 +266,7 @@ def pay(request: HttpRequest, access: Access) -> HttpResponse:
             )
         else:
             return redirect(started.url)
-    return _page(request, access, "portal/pay.html", {"o": overview, "ctx": overview.context, "form": form,
+    return render_page(request, access, "portal/pay.html", {"o": overview, "ctx": overview.context, "form": form,
                                                       "online": online})  # fmt: skip
 
 
@@ -323,7 +282,7 @@ def pay_return(request: HttpRequest, access: Access, public_id: str) -> HttpResp
     checkout = checkout_by_public_id(public_id=public_id)
     if checkout is None or checkout.debtor_id != access.debtor.pk:
         raise Http404
-    return _page(request, access, "portal/pay_return.html", {"checkout": checkout, "paid": checkout.status ==
+    return render_page(request, access, "portal/pay_return.html", {"checkout": checkout, "paid": checkout.status ==
                                                               CheckoutStatus.PAID})  # fmt: skip
 
 
@@ -347,7 +306,7 @@ def _service_error(form, exc: ArrangementInvalid) -> None:
 @portal_page()
 @require_http_methods(["GET", "POST"])
 def promise(request: HttpRequest, access: Access) -> HttpResponse:
-    today = _today(access)
+    today = portal_today(access)
     currency = access.debtor.currency
     balance = quantize(open_balance(debtor=access.debtor), currency)
     form = PromiseForm(
@@ -363,11 +322,11 @@ def promise(request: HttpRequest, access: Access) -> HttpResponse:
         except ArrangementInvalid as exc:
             _service_error(form, exc)
         else:
-            return _confirmed(
+            return confirmed(
                 request, access, "promise",
                 {"amount": str(made.amount), "currency": made.currency, "promised_on": made.promised_on.isoformat()},
             )  # fmt: skip
-    return _page(
+    return render_page(
         request, access, "portal/promise.html", {"form": form, "balance": balance, "currency": currency}
     )
 
@@ -386,19 +345,19 @@ def dispute(request: HttpRequest, access: Access) -> HttpResponse:
         try:
             made = portal_dispute_open(
                 access=access, invoice=data["item"], reason=data["reason"], text=data["text"],
-                upload=data["document"], today=_today(access),
+                upload=data["document"], today=portal_today(access),
             )  # fmt: skip
         except ArrangementInvalid as exc:
             _service_error(form, exc)
         else:
-            return _confirmed(request, access, "dispute", {"number": made.invoice.number})
-    return _page(request, access, "portal/dispute.html", {"form": form})
+            return confirmed(request, access, "dispute", {"number": made.invoice.number})
+    return render_page(request, access, "portal/dispute.html", {"form": form})
 
 
 @portal_page()
 @require_http_methods(["GET", "POST"])
 def paid(request: HttpRequest, access: Access) -> HttpResponse:
-    today = _today(access)
+    today = portal_today(access)
     items = portal_items(access=access).filter(open_amount__gt=0)
     form = PaidClaimForm(
         request.POST or None, request.FILES or None, items=items, today=today,
@@ -410,8 +369,8 @@ def paid(request: HttpRequest, access: Access) -> HttpResponse:
             access=access, items=list(data["items"]), paid_on=data["paid_on"], amount=data["amount"],
             note=data["note"], upload=data["document"], today=today,
         )  # fmt: skip
-        return _confirmed(request, access, "paid", {})
-    return _page(request, access, "portal/paid.html", {"form": form})
+        return confirmed(request, access, "paid", {})
+    return render_page(request, access, "portal/paid.html", {"form": form})
 
 
 @portal_page()
@@ -426,12 +385,12 @@ def preferences(request: HttpRequest, access: Access) -> HttpResponse:
         initial.update({f: getattr(contact, f) for f in ("email", "phone", "street", "postal_code", "city")})
     form = PreferencesForm(request.POST or None, region=debtor.country, initial=initial)
     if request.method == "POST" and form.is_valid():
-        changed = portal_preferences_change(access=access, data=form.cleaned_data, today=_today(access))
+        changed = portal_preferences_change(access=access, data=form.cleaned_data, today=portal_today(access))
         if "language" in changed:
-            _state_set(request, access, language=debtor.language)  # the pages follow the new language
+            session_state_set(request, access, language=debtor.language)  # the pages follow the new language
         with translation.override(debtor.language if "language" in changed else translation.get_language()):
-            return _confirmed(request, access, "preferences", {"changed": bool(changed)})
-    return _page(request, access, "portal/preferences.html", {"form": form})
+            return confirmed(request, access, "preferences", {"changed": bool(changed)})
+    return render_page(request, access, "portal/preferences.html", {"form": form})
 
 
 @portal_page()
@@ -445,7 +404,7 @@ def contact(request: HttpRequest, access: Access) -> HttpResponse:
             topic=data["topic"],
             text=data["text"],
             reply_to=data["reply_to"],
-            today=_today(access),
+            today=portal_today(access),
         )
-        return _confirmed(request, access, "contact", {})
-    return _page(request, access, "portal/contact.html", {"form": form})
+        return confirmed(request, access, "contact", {})
+    return render_page(request, access, "portal/contact.html", {"form": form})
