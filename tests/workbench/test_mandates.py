@@ -112,3 +112,9 @@ def test_the_debtors_plan_page_says_the_mandate_has_ended(signed_in, client, cre
     client.logout()
     page = client.get(f"{link(revoked.plan.debtor)}plan/{revoked.plan_id}/").content.decode()
     assert f"The direct debit mandate {revoked.reference} has ended" in page
+
+
+def test_the_mandates_page_speaks_the_members_language(signed_in, mandates):
+    signed_in.cookies["django_language"] = "nl"
+    page = signed_in.get("/plans/mandates/").content.decode()
+    assert "SEPA-machtigingen" in page and "Een ingetrokken machtiging ontbreekt" in page

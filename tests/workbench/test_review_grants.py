@@ -189,3 +189,12 @@ def test_a_manager_grants_a_cancellation_and_a_mediation_by_clicking(page, live_
             ).count()
             == 1
         )
+
+
+def test_the_grant_is_told_in_the_members_language(signed_in, creditor):
+    task = request_of(creditor, "cancellation")
+    decide(signed_in, task, outcome="granted", credit_item=task.facts["item_id"], credit_note_number="GS-91",
+           credit_amount="238.00")  # fmt: skip
+    signed_in.cookies["django_language"] = "de"
+    page = signed_in.get(f"/review/requests/{task.pk}/").content.decode()
+    assert "Gutschrift GS-91 über 238.00 EUR mit RE-91 verrechnet." in page

@@ -53,6 +53,15 @@ def _decision_error(exc: ArrangementInvalid) -> str:
     return messages_by_reason.get(exc.reason, str(exc))
 
 
+def _review_error(exc: review.ReviewInvalid) -> str:
+    """A refused grant in the member's language; other refusals as the service words them."""
+    by_field = {
+        "mediator": _("Please name the mediator the case is handed to."),
+        "credit_item": _("Please choose the invoice the credit note is set against."),
+    }
+    return by_field.get(exc.field, str(exc))
+
+
 def _send(request: HttpRequest, decided: review.Decided) -> None:
     """Try the answer's e-mail at once (outside the decision's transaction) and say how it went."""
     if decided.message is None:
@@ -146,7 +155,7 @@ def review_submission(request: HttpRequest, submission_id: int) -> HttpResponse:
                     _send(request, decided)
                 return redirect("workbench:review_submission", submission_id=submission.pk)
         except review.ReviewInvalid as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+            form.add_error(exc.field if exc.field in form.fields else None, _review_error(exc))
         except ArrangementInvalid as exc:  # the credit note of a granted cancellation
             form.add_error(exc.field if exc.field in form.fields else None, _decision_error(exc))
         except InvoiceNumberTaken:
