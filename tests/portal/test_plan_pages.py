@@ -81,3 +81,36 @@ def test_another_debtors_plan_is_not_found(client, creditor, world):
     plan_id = plan_path.rstrip("/").rsplit("/", 1)[1]
     other = link(world.business)
     assert client.get(f"{other}plan/{plan_id}/").status_code == 404
+
+
+def confirmation_of(creditor, debtor, kind: str):
+    from tact.messaging.models import Message
+
+    with scope(creditor=creditor):
+        return Message.objects.get(debtor=debtor, key__startswith=f"personal:portal_confirmation:{kind}:")
+
+
+def test_an_agreed_plan_and_its_mandate_are_confirmed_on_the_debtors_channel(client, creditor, world):
+    path = verified(client, world.consumer)  # the consumer reads Dutch and has an e-mail address
+    plan_path = propose(client, path, world)["Location"]
+    client.post(plan_path + "mandate/", {"account_holder": "Jana Sommer", "iban": "DE02 1203 0000 0000 2020 51",
+                                         "consent": "on"})  # fmt: skip
+    agreed = confirmation_of(creditor, world.consumer, "plan_agreed")
+    assert (agreed.channel, agreed.subject) == ("email", "Uw betalingsregeling is afgesproken")
+    assert "3" in agreed.body_text and "476,00" in agreed.body_text and "8 dec 2025" in agreed.body_text
+    assert "/p/" in agreed.body_text  # the link to the plan on the account page
+    mandate = confirmation_of(creditor, world.consumer, "mandate")
+    assert "2051" in mandate.body_text and "TACT-" in mandate.body_text
+
+
+def test_a_queued_proposal_is_confirmed_with_the_days_a_person_takes(client, creditor, world):
+    with scope(creditor=creditor):
+        PlanRules.objects.create(creditor=creditor, max_months=2, review_hold_days=5)
+    with scope(creditor=creditor):
+        world.business.contacts.update(email="", street="Damrak 1", city="Amsterdam")
+    propose_business = client.post(link(world.business) + "plan/", {"items": [world.b2b_item.pk], "count": 6,
+                                   "first_due_on": (TODAY + timedelta(days=7)).isoformat()})  # fmt: skip
+    assert propose_business.status_code == 302
+    queued = confirmation_of(creditor, world.business, "plan_proposed")
+    assert (queued.channel, queued.subject) == ("letter", "We have received your proposal")
+    assert "within 5 days" in queued.body_text

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from tact.core.templatetags.tact_format import ldate, money
 
@@ -66,4 +67,35 @@ def confirmation_text(kind: str, facts: dict[str, Any]) -> tuple[str, str]:
                 _("A person will decide on it and answer you by %(day)s.") % {"day": _day(facts["due_on"])},
             )
         )
+    if kind == "plan_agreed":
+        return _("Your payment plan is agreed"), _(
+            "You pay %(total)s in %(count)s monthly instalments, the first of %(amount)s on %(day)s. Until the "
+            "plan is paid, we will not send you reminders about these invoices."
+        ) % {
+            "total": money(Decimal(facts["total"]), facts["currency"]), "count": facts["count"],
+            "amount": money(Decimal(facts["first_amount"]), facts["currency"]), "day": _day(facts["first_due_on"]),
+        }  # fmt: skip
+    if kind == "plan_proposed":
+        days = int(facts["review_days"])
+        return _("We have received your proposal"), ngettext(
+            "A person will look at it and answer you within %(n)s day. Until then we will not send you "
+            "reminders about these invoices.",
+            "A person will look at it and answer you within %(n)s days. Until then we will not send you "
+            "reminders about these invoices.",
+            days,
+        ) % {"n": days}
+    if kind == "mandate":
+        return _("Your direct debit mandate is in place"), _(
+            "We will collect the instalments by SEPA Direct Debit from the account ending in %(iban)s "
+            "(mandate %(reference)s)."
+        ) % {"iban": facts["iban_end"], "reference": facts["reference"]}
     raise ValueError(f"no confirmation text for {kind!r}")
+
+
+# The confirmations that point to the plan on the debtor's account page.
+WITH_LINK = frozenset({"plan_agreed", "plan_proposed", "mandate"})
+
+
+def confirmation_link_text(kind: str) -> str:
+    """The words before the link to the account, in the active language ("" for none)."""
+    return _("Your plan and its instalments are on your account page:") if kind in WITH_LINK else ""

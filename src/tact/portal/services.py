@@ -26,7 +26,7 @@ from tact.messaging.confirmations import confirmation_key, confirmation_language
 from tact.payments.services import CheckoutStarted, checkout_start
 
 from .access import Access
-from .confirmations import confirmation_text
+from .confirmations import confirmation_link_text, confirmation_text
 from .models import Submission, SubmissionKind
 from .uploads import Checked
 
@@ -48,9 +48,10 @@ def portal_confirm(*, access: Access, kind: str, facts: dict[str, Any], key: str
     language = confirmation_language(debtor=access.debtor, creditor=access.creditor)
     with translation.override(language):
         subject, text = confirmation_text(kind, facts)
+        link_text = confirmation_link_text(kind)
     confirmation_queue(
         creditor=access.creditor, debtor=access.debtor, key=f"{kind}:{key}", subject=subject, text=text,
-        today=today,
+        today=today, link_text=link_text,
     )  # fmt: skip
 
 
