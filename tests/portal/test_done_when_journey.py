@@ -28,7 +28,8 @@ from tact.arrangements.models import Dispute, InstalmentStatus, PaymentPlan, Pla
 from tact.dunning.models import StageHistory
 from tact.dunning.presets import policy_presets_install
 from tact.ledger.models import Invoice
-from tact.messaging.models import ContactRules
+from tact.messaging.defaults import shipped_sync
+from tact.messaging.models import ContactRules, MessageTemplate
 from tests.factories import ContactFactory, DebtorFactory, InvoiceFactory
 from tests.messaging.outbox_support import smtp_peer  # noqa: F401  (the fixture)
 
@@ -78,6 +79,7 @@ def portfolio(creditor, other_creditor, settings, live_server):
     """A consumer with four open invoices due three days ago, and another debtor whose
     invoice falls due for its friendly reminder tomorrow (so tomorrow's cycle has work)."""
     settings.TACT_PORTAL_BASE_URL = f"{live_server.url}/p/"
+    shipped_sync(model=MessageTemplate)  # a transactional test before this one may have emptied them
     with scope(creditor=creditor):
         policy_presets_install(creditor=creditor)
         # The commands run on the travelling clock: no quiet hour, Sunday or weekly cap may
