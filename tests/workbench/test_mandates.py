@@ -111,7 +111,7 @@ def test_the_debtors_plan_page_says_the_mandate_has_ended(signed_in, client, cre
     signed_in.post(f"/plans/mandates/{revoked.pk}/revoke/", {})
     client.logout()
     page = client.get(f"{link(revoked.plan.debtor)}plan/{revoked.plan_id}/").content.decode()
-    assert f"The direct debit mandate {revoked.reference} has ended" in page
+    assert f"Das Lastschriftmandat {revoked.reference} ist beendet" in page  # the debtor reads German
 
 
 def test_the_mandates_page_speaks_the_members_language(signed_in, mandates):
