@@ -4,6 +4,8 @@ case to the mediator named (a handed-over hold on the debtor). In a real Chromiu
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from datetime import date
 from decimal import Decimal
 
@@ -198,3 +200,31 @@ def test_the_grant_is_told_in_the_members_language(signed_in, creditor):
     signed_in.cookies["django_language"] = "de"
     page = signed_in.get(f"/review/requests/{task.pk}/").content.decode()
     assert "Gutschrift GS-91 über 238.00 EUR mit RE-91 verrechnet." in page
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils")
+def test_a_rejection_reaches_a_debtor_without_e_mail_as_a_letter(signed_in, creditor, tmp_path):
+    from django.core.files.storage import default_storage
+
+    from tact.messaging.models import Message
+
+    from .test_review import open_dispute
+
+    dispute = open_dispute(creditor, with_document=False)
+    with scope(creditor=creditor):
+        dispute.debtor.contacts.update(email="", street="Lindenstraße 12", postal_code="50674", city="Köln")
+    response = signed_in.post(
+        f"/review/disputes/{dispute.pk}/",
+        {"outcome": "rejected", "explanation": "Laut Lieferschein kam die Ware unbeschädigt an."},
+        follow=True,
+    )
+    assert "The answer was sent to Lindenstraße 12 / 50674 Köln." in response.content.decode()
+    with scope(creditor=creditor):
+        letter = Message.objects.get(debtor=dispute.debtor, template_key="portal_answer")
+    assert (letter.channel, letter.status) == ("letter", "sent")
+    pdf = tmp_path / "answer.pdf"
+    pdf.write_bytes(default_storage.open(letter.document).read())
+    text = " ".join(
+        subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout.split()
+    )
+    assert "Ihr Einwand gegen die Rechnung RE-1" in text and "unbeschädigt an" in text

@@ -5,7 +5,8 @@ Reads (``review_list``, ``review_dispute``, …) and writes (``dispute_take``, `
 ``submission_take``, ``submission_resolve``). The dispute's state lives in arrangements and
 changes only through its services; the hold that kept dunning quiet is ended here (dunning
 sits above arrangements), and the answer to the debtor goes through the outbox as a
-personal e-mail — queued in the decision's transaction, sent after the commit.
+personal e-mail (a letter or an SMS for a debtor without an e-mail address) — queued in the
+decision's transaction, sent after the commit.
 """
 
 from __future__ import annotations
@@ -30,9 +31,15 @@ from tact.core.templatetags.tact_format import ldate
 from tact.dunning.models import Hold, HoldReason
 from tact.dunning.services import hold_end, hold_place
 from tact.ledger.models import Debtor, Invoice, InvoiceKind
-from tact.messaging.confirmations import confirmation_contact, confirmation_language
-from tact.messaging.models import Message
+from tact.messaging.confirmations import (
+    confirmation_contact,
+    confirmation_key,
+    confirmation_language,
+    confirmation_queue,
+)
+from tact.messaging.models import Message, MessageChannel
 from tact.messaging.personal import personal_email_send, personal_email_start
+from tact.messaging.rendering import tone_enforce
 from tact.tenancy.models import Creditor
 
 from .access import portal_settings_for
@@ -47,6 +54,7 @@ DISPUTE_STATE = {
     DisputeStatus.REJECTED: "resolved",
 }
 LIST_LIMIT = 200
+ANSWER_KEY = "portal_answer"  # a person's answer that went as a letter or an SMS
 
 
 class ReviewInvalid(ValueError):
@@ -181,10 +189,19 @@ def _answer_queue(
     *, creditor: Creditor, debtor: Debtor, subject: str, text: str, by: Any, today: date
 ) -> Message | None:
     """The person's answer as a personal e-mail (greeting and closing in the debtor's
-    language), queued; None when the debtor has no usable e-mail address."""
+    language), queued. A debtor without a usable e-mail address gets it as a letter or an
+    SMS (its preferred of the two), checked for tone as every message is; None when no
+    channel reaches it."""
     contact = confirmation_contact(debtor=debtor)
     if contact is None:
-        return None
+        tone_enforce(
+            subject=subject, text=text, language=confirmation_language(debtor=debtor, creditor=creditor),
+            is_final=False, is_handover=False, ignore=frozenset(), where="answer",
+        )  # fmt: skip
+        return confirmation_queue(
+            creditor=creditor, debtor=debtor, key=confirmation_key(), subject=subject, text=text, today=today,
+            template_key=ANSWER_KEY, channels=(MessageChannel.LETTER, MessageChannel.SMS),
+        )  # fmt: skip
     draft = personal_email_start(creditor=creditor, debtor=debtor, by=by, today=today)
     head, _sep, tail = draft["body"].partition("\n\n\n\n")
     body = f"{head}\n\n{text.strip()}\n\n{tail}" if tail else f"{text.strip()}\n\n{head}"
