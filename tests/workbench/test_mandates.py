@@ -74,6 +74,8 @@ def test_a_manager_revokes_a_mandate_and_the_next_export_leaves_it_out(
         assert debtors_in_export(creditor, tmp_path) == ["Anna Weber"]
     page = signed_in.get("/plans/mandates/").content.decode()
     assert page.count('data-testid="revoke"') == 1  # only the active one still has the button
+    timeline = signed_in.get(f"/debtors/{revoked.plan.debtor_id}/").content.decode()
+    assert "Direct-debit mandate revoked" in timeline and "Debtor withdrew it by phone" in timeline
 
 
 def test_a_mandate_is_revoked_once(signed_in, creditor, mandates):

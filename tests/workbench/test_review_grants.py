@@ -147,6 +147,8 @@ def test_a_granted_mediation_hands_the_case_to_the_mediator_and_the_cycle_holds(
     assert summary.actions == 0 and summary.held["handed_over"] == 2  # both open items
     page = signed_in.get(f"/review/requests/{task.pk}/").content.decode()
     assert "Handed over to the mediator Schlichtungsstelle Nord, Frau Peters" in page
+    timeline = signed_in.get(f"/debtors/{task.debtor_id}/").content.decode()
+    assert "Handed over to a mediator" in timeline and "Schlichtungsstelle Nord, Frau Peters" in timeline
 
 
 @pytest.mark.browser

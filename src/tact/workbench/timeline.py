@@ -118,6 +118,8 @@ ACTION_TITLES = {
     "plan_reminder_before": gettext_lazy("Reminder of an instalment planned"),
     "plan_reminder_missed": gettext_lazy("Reminder of a missed instalment planned"),
     "sepa_mandate_signed": gettext_lazy("Direct-debit mandate signed"),
+    "sepa_mandate_revoked": gettext_lazy("Direct-debit mandate revoked"),
+    "mediation_handed_over": gettext_lazy("Handed over to a mediator"),
     "promise_kept": gettext_lazy("Promise to pay kept"),
     "promise_broken": gettext_lazy("Promise to pay broken"),
 }
@@ -278,8 +280,10 @@ def _detail(event: AuditEvent, currency: str) -> str:
         return " · ".join(str(after.get(k, "")) for k in ("to", "subject"))
     if event.action in ("dispute_decided", "request_decided"):
         parts = [after.get("item") or after.get("kind", ""), after.get("outcome", ""), after.get("credit_note") or "",
-                 after.get("explanation") or after.get("answer") or ""]  # fmt: skip
+                 after.get("mediator") or "", after.get("explanation") or after.get("answer") or ""]  # fmt: skip
         return " · ".join(str(p) for p in parts if p)
+    if event.action in ("sepa_mandate_revoked", "mediation_handed_over"):
+        return " · ".join(str(after[k]) for k in ("reference", "mediator", "note") if after.get(k))
     if event.action.startswith(("portal_", "online_payment_")):
         return _portal_detail(event.action, after, currency)
     currency = str(after.get("currency") or before.get("currency") or currency)
