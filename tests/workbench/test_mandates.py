@@ -120,3 +120,26 @@ def test_the_mandates_page_speaks_the_members_language(signed_in, mandates):
     signed_in.cookies["django_language"] = "nl"
     page = signed_in.get("/plans/mandates/").content.decode()
     assert "SEPA-machtigingen" in page and "Een ingetrokken machtiging ontbreekt" in page
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_manager_revokes_a_mandate_by_clicking(page, live_server, creditor, manager, mandates):
+    from .test_browser import shoot, sign_in
+
+    _kept, revoked, _foreign = mandates
+    sign_in(page, live_server, manager)
+    page.get_by_role("link", name="Payment plans").click()
+    page.get_by_role("link", name="SEPA mandates").click()
+    page.wait_for_selector("[data-testid=mandates]")
+    row = page.locator(f"#mandate-{revoked.pk}")
+    row.locator("input[name=note]").fill("Bank returned the debit: MD01")
+    shoot(page, "mandates")
+    row.get_by_role("button", name="Revoke").click()
+    page.wait_for_selector(f"#mandate-{revoked.pk}[data-state=revoked]")
+    assert "Jonas Keller revoked" in page.locator(".messages").inner_text()
+    assert page.locator("[data-state=active]").count() == 1
+    shoot(page, "mandates-revoked")
+    with scope(creditor=creditor):
+        revoked.refresh_from_db()
+        assert revoked.revoked_at is not None
