@@ -97,6 +97,9 @@ class PlanInput:
     # A simulation (``simulation.debtor_simulate``): plan one debtor only, under this policy.
     debtor_id: int | None = None
     policy_id: int | None = None
+    # A part of the creditor's debtors (``cycle.py`` plans parts concurrently on their own
+    # connections): (k, n) keeps the debtors whose id is k modulo n.
+    shard: tuple[int, int] | None = None
 
 
 class DueItem(NamedTuple):
@@ -293,6 +296,8 @@ def plan_debtors_sql(plan: PlanInput) -> tuple[str, list[Any]]:
     )
     if plan.debtor_id is not None:
         sql.add(" AND d.id = %s", plan.debtor_id)
+    if plan.shard is not None:
+        sql.add(" AND d.id %% %s = %s", plan.shard[1], plan.shard[0])
     if plan.business_countries:
         sql.add(
             f" AND d.country IN ({', '.join(['%s'] * len(plan.business_countries))})",
@@ -323,6 +328,8 @@ def plan_sql(plan: PlanInput) -> tuple[str, list[Any]]:
     )
     if plan.debtor_id is not None:
         sql.add(" AND i.debtor_id = %s", plan.debtor_id)
+    if plan.shard is not None:
+        sql.add(" AND i.debtor_id %% %s = %s", plan.shard[1], plan.shard[0])
     # Its debtor's overdue total in its currency (a credit note is never overdue, so only
     # invoices count): hashed by debtor and currency rather than sorted.
     sql.add(
