@@ -279,10 +279,12 @@ def plan_debtors_sql(plan: PlanInput) -> tuple[str, list[Any]]:
         " MAX(CASE WHEN email <> '' AND email_status <> 'bounced' THEN 1 ELSE 0 END) AS has_email,"
         " MAX(CASE WHEN phone <> '' AND phone_status <> 'bounced' THEN 1 ELSE 0 END) AS has_phone,"
         " MAX(CASE WHEN street <> '' AND city <> '' THEN 1 ELSE 0 END) AS has_address"
-        " FROM ledger_contact WHERE creditor_id = %s GROUP BY debtor_id) r ON r.debtor_id = d.id"
-        " LEFT JOIN ",
+        " FROM ledger_contact WHERE creditor_id = %s",
         c,
     )
+    if plan.shard is not None:
+        sql.add(" AND debtor_id %% %s = %s", plan.shard[1], plan.shard[0])
+    sql.add(" GROUP BY debtor_id) r ON r.debtor_id = d.id LEFT JOIN ")
     _holds(sql, plan, level="debtor_id")
     # Aggregated, so that even a plan that takes the actions of the day for none loops over
     # a computed result rather than scanning the table again for every debtor.
