@@ -204,6 +204,9 @@ TACT_TEST_PROVIDER_SECRET = os.environ.get("TACT_TEST_PROVIDER_SECRET", "")  # e
 
 # Bank statements: the largest file accepted, and the confidence (percent) from which a match
 # is booked without a person.
+# The daily cycle plans and writes a creditor's debtors in this many parts at once, each on
+# its own database connection (PostgreSQL only; default: one per CPU core, at most 4).
+TACT_CYCLE_WORKERS = int(os.environ.get("TACT_CYCLE_WORKERS", "0")) or None
 TACT_BANK_MAX_BYTES = int(os.environ.get("TACT_BANK_MAX_BYTES", str(20 * 1024 * 1024)))
 TACT_BANK_AUTO_APPLY_CONFIDENCE = int(os.environ.get("TACT_BANK_AUTO_APPLY_CONFIDENCE", "90"))
 

@@ -21,3 +21,13 @@ def test_the_format_filters_load_from_core_in_any_template():
 def test_tact_format_is_one_library_and_it_is_cores():
     libraries = get_installed_libraries()
     assert libraries["tact_format"] == "tact.core.templatetags.tact_format"
+
+
+def test_an_item_not_yet_due_reads_due_in_days_not_a_negative_number():
+    template = Template(
+        "{% load tact_format %}{{ a|days_overdue }}|{{ b|days_overdue }}|{{ c|days_overdue }}|{{ n|days_overdue }}"
+    )
+    context = Context({"a": 12, "b": -2, "c": -1, "n": None})
+    assert template.render(context) == "12|due in 2 days|due in 1 day|—"
+    with translation.override("de"):
+        assert template.render(context) == "12|fällig in 2 Tagen|fällig in 1 Tag|—"

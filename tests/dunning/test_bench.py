@@ -14,7 +14,8 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="generates its portfolio with PostgreSQL SQL")
 def test_the_benchmark_prints_its_figures():
     figures = bench_cycle(debtors=200, invoices=2000)
-    assert list(figures) == ["invoices", "actions", "plan_s", "persist_s", "total_s", "queries"]
+    # the keys first, in its order; then how many parts planned and wrote at once
+    assert list(figures) == ["invoices", "actions", "plan_s", "persist_s", "total_s", "queries", "parts"]
     assert figures["invoices"] == 2000
     assert 100 < figures["actions"] <= 200
     # a second run plans the same day from an empty history again

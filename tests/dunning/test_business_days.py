@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from tact.dunning import business_days
 from tact.dunning.business_days import is_business_day, next_business_day
 from tact.dunning.models import Action
 from tests.dunning.conftest import debtor_with_items, run, stages_of
@@ -50,3 +51,22 @@ def test_a_late_step_after_a_working_day_is_not_marked_as_rolled(presets):
     [action] = Action.objects.all()
     assert action.items[0]["scheduled_on"] == "2025-03-06"
     assert "rolled_from_non_business_day" not in action.items[0]
+
+
+def test_the_shipped_holidays_are_the_librarys_own():
+    # the table spares each process the library's import; it must say what the library says
+    assert business_days.TABLE.read_text(encoding="utf-8") == business_days.table_text()
+
+
+def test_shipped_countries_and_years_need_no_library_others_ask_it(monkeypatch):
+    asked = []
+    library = business_days.library_holidays
+    monkeypatch.setattr(business_days, "library_holidays", lambda c, y: asked.append((c, y)) or library(c, y))
+    business_days._holidays.cache_clear()
+    try:
+        assert not is_business_day("NL", date(2026, 4, 27))  # King's Day, from the table
+        assert not is_business_day("AT", date(2029, 10, 26))  # National Day, a Friday, from the table
+        assert not is_business_day("FR", date(2026, 7, 14))  # Bastille Day, from the library
+    finally:
+        business_days._holidays.cache_clear()
+    assert asked == [("FR", 2026)]

@@ -160,5 +160,6 @@ def bench_cycle(*, debtors: int, invoices: int, rebuild: bool = False, progress=
         "plan_s": round(summary.plan_s, 3),
         "persist_s": round(summary.persist_s, 3),
         "total_s": round(summary.elapsed_s, 3),
-        "queries": len(captured.captured_queries) + copies,
+        "queries": len(captured.captured_queries) + copies + summary.statements,
+        "parts": summary.parts,
     }

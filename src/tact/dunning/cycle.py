@@ -8,6 +8,11 @@ advanced stage among its items — and appends the actions and the stage history
 and fee functions, for those groups), and counts. The number of statements does not
 depend on the number of items or debtors.
 
+On PostgreSQL the debtors are split in parts (by id modulo the number of parts) that are
+planned and written at the same time on connections of their own and committed together
+(``_parts_run``): the plan's work grows with the portfolio, and a server has more than one
+core. Each part runs the same fixed statements.
+
 Idempotent: an item that entered a stage on or after the run day is not considered again
 (so the same day twice, or an earlier day after a later one, sends nothing twice), and a
 debtor gets at most one action per currency and day.
@@ -15,14 +20,19 @@ debtor gets at most one action per currency and day.
 
 from __future__ import annotations
 
+import os
+import queue
+import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -101,6 +111,8 @@ class CycleSummary:
     below_threshold: int = 0
     plan_s: float = 0.0
     persist_s: float = 0.0
+    statements: int = 0  # run on the connections of parts (``_parts_run``)
+    parts: int = 1  # the debtors were planned and written in this many parts at once
     planned: list[dict[str, Any]] = field(default_factory=list)  # a dry run's actions, as listed
     due_items: list[DueItem] = field(default_factory=list)  # a one-debtor dry run's plan rows
 
@@ -141,11 +153,14 @@ class _Config:
     # stage id -> whether an earlier stage of its policy charged the same thing already
     fees_before: dict[int, bool]
     flat_before: dict[int, bool]
+    # the presets were installed by this run (uncommitted: other connections cannot see them)
+    installed: bool = False
 
 
 def _load_config(creditor: Creditor, run_on: date) -> _Config:
     policies = {p.pk: p for p in Policy.objects.filter(creditor=creditor)}
-    if not policies:
+    installed = not policies
+    if installed:
         # A creditor's first cycle: start from the shipped presets rather than do nothing.
         policy_presets_install(creditor=creditor)
         policies = {p.pk: p for p in Policy.objects.filter(creditor=creditor)}
@@ -199,6 +214,7 @@ def _load_config(creditor: Creditor, run_on: date) -> _Config:
         charges_any=any(s.charges_interest or s.charges_fees or s.charges_flat_compensation for s in stages),
         fees_before=fees_before,
         flat_before=flat_before,
+        installed=installed,
     )
 
 
@@ -421,6 +437,166 @@ def _count_group(
     summary.awaiting_approval += actions if needs_approval else 0
 
 
+def cycle_workers() -> int:
+    """How many connections a cycle plans and writes on at once (``TACT_CYCLE_WORKERS``;
+    by default one per CPU core, at most four). One on SQLite, which has one writer."""
+    if connection.vendor != "postgresql":
+        return 1
+    wanted = getattr(settings, "TACT_CYCLE_WORKERS", None) or min(os.cpu_count() or 1, 4)
+    return max(1, int(wanted))
+
+
+def _session_prepare() -> None:
+    if connection.vendor == "postgresql":
+        # The plan sorts and hashes a few hundred thousand rows; keep that in memory. The
+        # actions' JSON is written as text with ISO dates (dialect.document). A crash before
+        # the commit reaches the disk loses only this run, which the next one repeats (the
+        # cycle is idempotent), and any later commit (the outbox's) flushes it first.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SET LOCAL work_mem = '64MB'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL synchronous_commit = off"
+            )
+
+
+def _part_run(
+    summary: CycleSummary,
+    config: _Config,
+    *,
+    creditor: Creditor,
+    run_on: date,
+    book: RateBook | None,
+    now: Any,
+    dry_run: bool,
+    one_debtor: bool,
+) -> None:
+    """Plan and (unless ``dry_run``) write the actions of ``config.plan`` — all of the
+    creditor's debtors, or a part of them — on this thread's connection, into ``summary``."""
+    started = time.perf_counter()
+    plan_materialize(config.plan)
+    for hold_prio, below, no_channel, count in plan_not_advancing():
+        if hold_prio is not None:
+            summary.held[HOLD_PRIORITY[hold_prio]] += count
+        elif below:
+            summary.below_threshold += count
+        elif no_channel:
+            summary.held[HoldReason.UNREACHABLE.value] += count
+    charges, summary.refused_by_law = (
+        _charges(_Law(config=config, run_on=run_on, book=book)) if config.charges_any else ([], 0)
+    )
+    charges_store(charges)
+    summary.plan_s = time.perf_counter() - started
+    if dry_run:
+        if one_debtor:
+            summary.due_items = plan_items()
+        preview = actions_preview(config.plan, creditor_id=creditor.pk, now=now, charged=bool(charges))
+        for row in preview:  # each row one action
+            _count_group(summary, config, row["stage_id"], row["channel"], row["needs_approval"], 1,
+                         row["item_count"])  # fmt: skip
+        summary.planned = [
+            action_listing(
+                id=None,
+                run_on=run_on,
+                debtor_number=row["debtor_number"],
+                stage_key=config.stages[row["stage_id"]].key,
+                channel=row["channel"],
+                currency=row["currency"],
+                status=row["status"],
+                open_amount=row["open_amount"],
+                interest_amount=row["interest_amount"],
+                fees_amount=row["fees_amount"],
+                flat_compensation_amount=row["flat_compensation_amount"],
+                items=row["items"],
+                explanation=row["explanation"],
+            )  # fmt: skip
+            for row in preview
+        ]
+        return
+    began = time.perf_counter()
+    for stage_id, channel, needs_approval, actions, items in actions_append(
+        config.plan, creditor_id=creditor.pk, now=now, charged=bool(charges)
+    ):
+        _count_group(summary, config, stage_id, channel, needs_approval, actions, items)
+    plan_drop()
+    summary.persist_s = time.perf_counter() - began
+
+
+class _Abandoned(Exception):
+    """Raised inside a part's transaction to roll it back because another part failed."""
+
+
+def _parts_run(
+    summary: CycleSummary, config: _Config, *, creditor: Creditor, run_on: date, book: RateBook | None, now: Any,
+    parts: int, meanwhile: Callable[[], None],
+) -> None:  # fmt: skip
+    """Plan and write the debtors in ``parts`` parts (by debtor id modulo ``parts``), each on
+    a connection and in a transaction of its own, at the same time, and commit them together.
+
+    Every part waits, its work done and its transaction open, until all parts are done; only
+    then do they commit, else they all roll back and the first error is raised. (A commit
+    that fails after another part's succeeded leaves that part written: running the day
+    again writes the rest, as the cycle is idempotent.) The caller's transaction holds the
+    creditor's lock throughout; the parts only append rows of their own debtors."""
+    results: list[CycleSummary | BaseException | None] = [None] * parts
+    finished: queue.Queue[int] = queue.Queue()
+    verdict = threading.Event()
+    commit = [False]
+
+    def work(k: int) -> None:
+        try:
+            with creditor_scope(creditor), transaction.atomic():
+                _session_prepare()
+                part = CycleSummary(date=run_on, creditor=creditor.slug)
+                part_config = replace(config, plan=replace(config.plan, shard=(k, parts)))
+                with connection.execute_wrapper(_StatementCount(part)):
+                    _part_run(part, part_config, creditor=creditor, run_on=run_on, book=book, now=now,
+                              dry_run=False, one_debtor=False)  # fmt: skip
+                results[k] = part
+                finished.put(k)
+                verdict.wait()
+                if not commit[0]:
+                    raise _Abandoned
+        except _Abandoned:
+            pass
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            results[k] = exc
+            finished.put(k)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(k,), name=f"cycle-part-{k}") for k in range(parts)]
+    for thread in threads:
+        thread.start()
+    try:
+        meanwhile()  # on the caller's connection, while the parts work
+        for _ in range(parts):
+            finished.get()
+        commit[0] = all(isinstance(r, CycleSummary) for r in results)
+    finally:
+        verdict.set()
+        for thread in threads:
+            thread.join()
+    failed = [r for r in results if isinstance(r, BaseException)]
+    if failed:
+        raise failed[0]
+    for part in results:
+        summary.add(part)
+        summary.statements += part.statements
+        summary.plan_s = max(summary.plan_s, part.plan_s)
+        summary.persist_s = max(summary.persist_s, part.persist_s)
+
+
+class _StatementCount:
+    """Counts a part's statements into its summary (the coordinator's capture sees only its
+    own connection)."""
+
+    def __init__(self, summary: CycleSummary) -> None:
+        self.summary = summary
+
+    def __call__(self, execute, sql, params, many, context):
+        self.summary.statements += 1
+        return execute(sql, params, many, context)
+
+
 def cycle_run(
     *,
     creditor: Creditor,
@@ -438,6 +614,10 @@ def cycle_run(
     same, lists the actions it would write in ``summary.planned`` and rolls everything
     back. A creditor without policies gets the presets first.
 
+    On PostgreSQL, called outside a transaction, the debtors are planned and written in
+    ``cycle_workers()`` parts at once, each on its own connection (``_parts_run``); the
+    result is the same as in one part.
+
     ``debtor`` and ``policy`` (dry runs only: the simulation) restrict the plan to one
     debtor and put it under the given policy instead of the one assigned to it.
 
@@ -449,14 +629,12 @@ def cycle_run(
         raise ValueError("a cycle for one debtor or under another policy can only be a dry run")
     started = time.perf_counter()
     summary = CycleSummary(date=run_on, creditor=creditor.slug, dry_run=dry_run)
+    # Parts need committed data and a transaction of their own: not inside a caller's.
+    parts = 1 if dry_run or connection.in_atomic_block else cycle_workers()
     with transaction.atomic(), creditor_scope(creditor):
         # One cycle per creditor at a time (a no-op on SQLite, which has one writer anyway).
         list(Creditor.objects.select_for_update().filter(pk=creditor.pk).values_list("pk"))
-        if connection.vendor == "postgresql":
-            # The plan sorts and hashes a few hundred thousand rows; keep that in memory. The
-            # actions' JSON is written as text with ISO dates (dialect.document).
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL work_mem = '64MB'; SET LOCAL DateStyle = 'ISO, YMD'")
+        _session_prepare()
         config = _load_config(creditor, run_on)
         if debtor is not None or policy is not None:
             config.plan = replace(
@@ -465,56 +643,25 @@ def cycle_run(
                 policy_id=policy.pk if policy is not None else None,
             )
         book = RateBook.load() if config.charges_interest else None
-        plan_materialize(config.plan)
-        with connection.cursor() as cursor:
-            cursor.execute(*debtors_considered_sql(creditor.pk, debtor_id=config.plan.debtor_id))
-            summary.debtors_considered = cursor.fetchone()[0]
-        for hold_prio, below, no_channel, count in plan_not_advancing():
-            if hold_prio is not None:
-                summary.held[HOLD_PRIORITY[hold_prio]] += count
-            elif below:
-                summary.below_threshold += count
-            elif no_channel:
-                summary.held[HoldReason.UNREACHABLE.value] += count
-        charges, summary.refused_by_law = (
-            _charges(_Law(config=config, run_on=run_on, book=book)) if config.charges_any else ([], 0)
-        )
-        charges_store(charges)
-        summary.plan_s = time.perf_counter() - started
         now = timezone.now()
+
+        def debtors_count() -> None:
+            with connection.cursor() as cursor:
+                cursor.execute(*debtors_considered_sql(creditor.pk, debtor_id=config.plan.debtor_id))
+                summary.debtors_considered = cursor.fetchone()[0]
+
+        if parts > 1 and not config.installed:
+            summary.parts = parts
+            _parts_run(summary, config, creditor=creditor, run_on=run_on, book=book, now=now, parts=parts,
+                       meanwhile=debtors_count)  # fmt: skip
+        else:
+            debtors_count()
+            _part_run(summary, config, creditor=creditor, run_on=run_on, book=book, now=now, dry_run=dry_run,
+                      one_debtor=debtor is not None)  # fmt: skip
         if dry_run:
-            if debtor is not None:
-                summary.due_items = plan_items()
-            preview = actions_preview(config.plan, creditor_id=creditor.pk, now=now, charged=bool(charges))
-            for row in preview:  # each row one action
-                _count_group(summary, config, row["stage_id"], row["channel"], row["needs_approval"], 1,
-                             row["item_count"])  # fmt: skip
-            summary.planned = [
-                action_listing(
-                    id=None,
-                    run_on=run_on,
-                    debtor_number=row["debtor_number"],
-                    stage_key=config.stages[row["stage_id"]].key,
-                    channel=row["channel"],
-                    currency=row["currency"],
-                    status=row["status"],
-                    open_amount=row["open_amount"],
-                    interest_amount=row["interest_amount"],
-                    fees_amount=row["fees_amount"],
-                    flat_compensation_amount=row["flat_compensation_amount"],
-                    items=row["items"],
-                    explanation=row["explanation"],
-                )  # fmt: skip
-                for row in preview
-            ]
             transaction.set_rollback(True)
         else:
             began = time.perf_counter()
-            for stage_id, channel, needs_approval, actions, items in actions_append(
-                config.plan, creditor_id=creditor.pk, now=now, charged=bool(charges)
-            ):
-                _count_group(summary, config, stage_id, channel, needs_approval, actions, items)
-            plan_drop()
             facts = {**summary.as_dict(), "items_advancing": summary.items_advancing,
                      "below_threshold": summary.below_threshold}  # fmt: skip
             Decision.objects.create(
@@ -522,6 +669,6 @@ def cycle_run(
                 facts=facts, rule_version=RULE_VERSION, decided_at=now,
             )  # fmt: skip
             audit_record(creditor=creditor, actor=actor, action="cycle_run", subject=creditor, facts=facts)
-            summary.persist_s = time.perf_counter() - began
+            summary.persist_s += time.perf_counter() - began
     summary.elapsed_s = time.perf_counter() - started
     return summary

@@ -97,6 +97,9 @@ class PlanInput:
     # A simulation (``simulation.debtor_simulate``): plan one debtor only, under this policy.
     debtor_id: int | None = None
     policy_id: int | None = None
+    # A part of the creditor's debtors (``cycle.py`` plans parts concurrently on their own
+    # connections): (k, n) keeps the debtors whose id is k modulo n.
+    shard: tuple[int, int] | None = None
 
 
 class DueItem(NamedTuple):
@@ -276,10 +279,12 @@ def plan_debtors_sql(plan: PlanInput) -> tuple[str, list[Any]]:
         " MAX(CASE WHEN email <> '' AND email_status <> 'bounced' THEN 1 ELSE 0 END) AS has_email,"
         " MAX(CASE WHEN phone <> '' AND phone_status <> 'bounced' THEN 1 ELSE 0 END) AS has_phone,"
         " MAX(CASE WHEN street <> '' AND city <> '' THEN 1 ELSE 0 END) AS has_address"
-        " FROM ledger_contact WHERE creditor_id = %s GROUP BY debtor_id) r ON r.debtor_id = d.id"
-        " LEFT JOIN ",
+        " FROM ledger_contact WHERE creditor_id = %s",
         c,
     )
+    if plan.shard is not None:
+        sql.add(" AND debtor_id %% %s = %s", plan.shard[1], plan.shard[0])
+    sql.add(" GROUP BY debtor_id) r ON r.debtor_id = d.id LEFT JOIN ")
     _holds(sql, plan, level="debtor_id")
     # Aggregated, so that even a plan that takes the actions of the day for none loops over
     # a computed result rather than scanning the table again for every debtor.
@@ -293,6 +298,8 @@ def plan_debtors_sql(plan: PlanInput) -> tuple[str, list[Any]]:
     )
     if plan.debtor_id is not None:
         sql.add(" AND d.id = %s", plan.debtor_id)
+    if plan.shard is not None:
+        sql.add(" AND d.id %% %s = %s", plan.shard[1], plan.shard[0])
     if plan.business_countries:
         sql.add(
             f" AND d.country IN ({', '.join(['%s'] * len(plan.business_countries))})",
@@ -323,6 +330,8 @@ def plan_sql(plan: PlanInput) -> tuple[str, list[Any]]:
     )
     if plan.debtor_id is not None:
         sql.add(" AND i.debtor_id = %s", plan.debtor_id)
+    if plan.shard is not None:
+        sql.add(" AND i.debtor_id %% %s = %s", plan.shard[1], plan.shard[0])
     # Its debtor's overdue total in its currency (a credit note is never overdue, so only
     # invoices count): hashed by debtor and currency rather than sorted.
     sql.add(

@@ -16,7 +16,7 @@ from babel.numbers import format_currency, format_decimal
 from django import template
 from django.http import QueryDict
 from django.utils.html import format_html
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from tact.core.money import quantize
 
@@ -46,6 +46,17 @@ def number(value: int | Decimal | None) -> str:
     if value is None:
         return DASH
     return format_decimal(value, locale=babel_locale())
+
+
+@register.filter
+def days_overdue(value: int | None) -> str:
+    """Days past the due date; an item not yet due reads "due in 2 days", not "-2"."""
+    if value is None or value == "":
+        return DASH
+    value = int(value)
+    if value >= 0:
+        return format_decimal(value, locale=babel_locale())
+    return ngettext("due in %(days)d day", "due in %(days)d days", -value) % {"days": -value}
 
 
 @register.filter
