@@ -179,6 +179,7 @@ class Matcher:
             self.by_amount[item.open_amount].append(item)
         self._names: dict[str, list[int]] | None = None
         self._normal: dict[int, str] = {}
+        self._payers: dict[str, str] = {}  # payer name -> name_normal (asked by up to three rules)
         # A debtor's open items and their total, kept until a claim changes them: the rules
         # ask for them several times per line.
         self._open: dict[int, list[Item]] = {}
@@ -203,6 +204,12 @@ class Matcher:
         found = self._total.get(debtor_id)
         if found is None:
             found = self._total[debtor_id] = sum((self.open_of(i) for i in self.open_items(debtor_id)), ZERO)
+        return found
+
+    def payer_normal(self, name: str) -> str:
+        found = self._payers.get(name)
+        if found is None:
+            found = self._payers[name] = name_normal(name)
         return found
 
     def debtor_label(self, debtor_id: int) -> str:
@@ -313,7 +320,7 @@ class Matcher:
         return next(iter(debtors)) if debtors and len(debtors) == 1 else None
 
     def _name_debtor(self, line: Line) -> int | None:
-        found = self.names().get(name_normal(line.name), []) if line.name else []
+        found = self.names().get(self.payer_normal(line.name), []) if line.name else []
         return found[0] if len(found) == 1 else None
 
     def _amount_iban(self, line: Line, tried: list[str]) -> Match | None:
@@ -332,7 +339,7 @@ class Matcher:
     def _amount_name(self, line: Line, tried: list[str]) -> Match | None:
         if not line.name:
             return None
-        payer = name_normal(line.name)
+        payer = self.payer_normal(line.name)
         if not payer:
             return None
         best: tuple[float, Item] | None = None

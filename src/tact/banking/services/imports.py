@@ -239,8 +239,14 @@ def _store(
         rows: list[tuple[str, Any]] = []
         for line in statement.lines:
             base = line_fingerprint(account=account, line=line, occurrence=0)
-            seen[base] = seen.get(base, -1) + 1
-            rows.append((line_fingerprint(account=account, line=line, occurrence=seen[base]), line))
+            seen[base] = occurrence = seen.get(base, -1) + 1
+            # The first of identical lines keeps the base (most lines: one checksum, not two).
+            fingerprint = (
+                base
+                if occurrence == 0
+                else line_fingerprint(account=account, line=line, occurrence=occurrence)
+            )
+            rows.append((fingerprint, line))
         known = _known_fingerprints([f for f, _ in rows])
         new = [(f, line) for f, line in rows if f not in known]
         summary.duplicates += len(rows) - len(new)
