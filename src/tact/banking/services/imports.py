@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from tact.audit.services import audit_record
 from tact.core.bulk import insert_rows, rows_where_in, text_array
+from tact.core.memory import gc_paused
 from tact.ledger.allocation import OpenItem
 from tact.ledger.models import Invoice, Payment, PaymentMethod, PaymentSource
 from tact.ledger.services import (
@@ -171,23 +172,24 @@ def statement_import(
     4 lines, one seen before → {"statements": 1, "transactions": 3, ..., "duplicates": 1}.
     ``max_bytes`` overrides the size limit of the settings (the benchmark's 40 MB file).
     """
-    mapping = mapping or csv_mapping_for(name=None)
-    parsed = statements_read(
-        data,
-        filename=filename,
-        mapping=mapping.columns if mapping else None,
-        options=mapping.options if mapping else None,
-        account_iban=iban_clean(creditor.iban),
-        currency=creditor.currency,
-        limit=max_bytes,
-    )
-    _check(creditor=creditor, statements=parsed, filename=filename)
-    digest = hashlib.sha256(data).hexdigest()
-    with transaction.atomic():
-        summary, lines = _store(creditor=creditor, parsed=parsed, filename=filename, digest=digest, by=by)
-        first = Statement.objects.get(pk=summary.statement_ids[0]) if summary.statement_ids else None
-        counts = lines_match(creditor=creditor, lines=lines, by=by, auto_confidence=auto_confidence,
-                             statement=first)  # fmt: skip
+    with gc_paused():  # a large statement: millions of objects that live to the end
+        mapping = mapping or csv_mapping_for(name=None)
+        parsed = statements_read(
+            data,
+            filename=filename,
+            mapping=mapping.columns if mapping else None,
+            options=mapping.options if mapping else None,
+            account_iban=iban_clean(creditor.iban),
+            currency=creditor.currency,
+            limit=max_bytes,
+        )
+        _check(creditor=creditor, statements=parsed, filename=filename)
+        digest = hashlib.sha256(data).hexdigest()
+        with transaction.atomic():
+            summary, lines = _store(creditor=creditor, parsed=parsed, filename=filename, digest=digest, by=by)
+            first = Statement.objects.get(pk=summary.statement_ids[0]) if summary.statement_ids else None
+            counts = lines_match(creditor=creditor, lines=lines, by=by, auto_confidence=auto_confidence,
+                                 statement=first)  # fmt: skip
     summary.matched, summary.suggested, summary.unmatched = counts
     return summary
 
