@@ -260,17 +260,25 @@ def allocations_apply(
     writes: list[tuple[int, int, int, Decimal]] = []  # creditor, payment, item, amount
     days: list[date] = []  # each write's payment's value date
     applied: list[Applied] = []
+    # A debtor's items in the legal order for a value date, sorted once: the debtor's other
+    # payments of that day reuse it (a statement pays most debtors several times).
+    orders: dict[tuple[int, str, date], list[OpenItem]] = {}
     for payment in sorted(payments, key=lambda p: (p.value_on, p.pk)):
         country = countries[payment.debtor_id]
-        items = [
-            item if item.id not in remaining else _with_open(item, remaining[item.id])
-            for item in pool[(payment.debtor_id, payment.currency)]
-        ]
+        key = (payment.debtor_id, payment.currency, payment.value_on)
+        order = orders.get(key)
+        if order is None:
+            order = orders[key] = sorted(
+                pool[key[:2]], key=lambda i: order_key(i, country=country, value_on=payment.value_on)
+            )
         names = [i.parent_id or i.pk for i in named.get(payment.pk, ())]
+        if names:
+            # What the debtor named comes first (``order_key``); the rest keeps its order.
+            first = [i for i in order if i.debt_id in names]
+            first.sort(key=lambda i: order_key(i, country=country, value_on=payment.value_on, named=names))
+            order = first + [i for i in order if i.debt_id not in names]
         left = payment.amount - (allocated.get(payment.pk) or ZERO)
-        parts = allocation_order(
-            items=items, amount=left, country=country, value_on=payment.value_on, named=names
-        )
+        parts = _split(order, left, remaining)
         for item, part in parts:
             remaining[item.id] = (remaining.get(item.id, item.open_amount)) - part
             writes.append((payment.creditor_id, payment.pk, item.id, part))
@@ -362,10 +370,23 @@ def _open_amounts_subtract(pairs: Sequence[tuple[int, Decimal]]) -> None:
             )
 
 
-def _with_open(item: OpenItem, open_amount: Decimal) -> OpenItem:
-    return OpenItem(
-        item.id, item.number, item.kind, item.due_on, open_amount, item.parent_id, item.parent_due_on
-    )
+def _split(
+    order: Sequence[OpenItem], amount: Decimal, remaining: Mapping[int, Decimal]
+) -> list[tuple[OpenItem, Decimal]]:
+    """``allocation_order`` over items already in the legal order, their open amounts as
+    ``remaining`` says (what earlier payments of the batch left) or else their own."""
+    left = amount
+    out: list[tuple[OpenItem, Decimal]] = []
+    for item in order:
+        if left <= 0:
+            break
+        open_amount = remaining.get(item.id, item.open_amount)
+        if open_amount <= 0:
+            continue
+        part = min(open_amount, left)
+        out.append((item, part))
+        left -= part
+    return out
 
 
 @transaction.atomic
