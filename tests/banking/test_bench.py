@@ -16,3 +16,5 @@ def test_bench_matching_imports_every_line_and_reports_the_rate(db, capsys):
     assert result["matched"] + result["suggested"] + result["unmatched"] == 60
     assert result["matched"] > 20  # references and invoice numbers are most of the mix
     assert figures["lines_per_second"] > 0
+    assert figures["python_cpu_seconds"] > 0
+    assert "database_cpu_seconds" in figures  # null unless PostgreSQL runs on this machine

@@ -14,7 +14,7 @@ from tact.banking.selectors import debtor_credit
 from tact.banking.services import statement_import
 from tact.ledger.models import Invoice, Payment
 
-from .conftest import SAMPLES
+from .conftest import SAMPLES, invoice
 
 KEYS = ["statements", "transactions", "matched", "suggested", "unmatched", "duplicates"]
 
@@ -177,3 +177,43 @@ def test_a_return_whose_payment_tact_cannot_find_stays_unmatched_with_why(in_sco
         "return",
         "return_payment_not_found",
     )
+
+
+def _statement_paying(creditor, invoices, statement_id):
+    """A camt.053 with one line per invoice, its number in the text and its amount."""
+    from tact.banking.bench import NAMESPACE, _entry
+
+    entries = "".join(
+        _entry(n, i.open_amount, i.debtor.name, "", f"Rechnung {i.number}", "")
+        for n, i in enumerate(invoices)
+    ).replace("<AcctSvcrRef>B", f"<AcctSvcrRef>{statement_id}-")
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><Document xmlns="{NAMESPACE}"><BkToCstmrStmt><GrpHdr>'
+        f"<MsgId>{statement_id}</MsgId><CreDtTm>2025-11-04T06:00:00</CreDtTm></GrpHdr><Stmt><Id>{statement_id}</Id>"
+        f"<Acct><Id><IBAN>{creditor.iban}</IBAN></Id><Ccy>EUR</Ccy></Acct>{entries}</Stmt></BkToCstmrStmt></Document>"
+    ).encode()
+
+
+def test_an_import_of_more_lines_takes_no_more_queries(in_scope, other_creditor):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import DebtorFactory
+
+    debtors = [DebtorFactory(creditor=in_scope, name=f"Firma {n}") for n in range(5)]
+    invoices = [invoice(debtors[n % 5], f"RE-2025-{n:05d}", f"{100 + n}.00") for n in range(40)]
+    queries = []
+    for statement_id, paid in (("S1", invoices[:4]), ("S2", invoices[4:40])):
+        with CaptureQueriesContext(connection) as captured:
+            summary = statement_import(creditor=in_scope, data=_statement_paying(in_scope, paid, statement_id),
+                                       filename=f"{statement_id}.xml", by=None)  # fmt: skip
+        assert summary.matched == len(paid)
+        queries.append(len(captured))
+        reads = [
+            q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "ledger_invoice"')
+        ]
+        assert len(reads) == 1  # the open items: read (and locked) once, for matching and booking
+        assert "FOR UPDATE" in reads[0]
+
+    assert queries[0] == queries[1]  # set-based: 36 lines cost the queries of 4
+    assert Invoice.objects.filter(pk__in=[i.pk for i in invoices], open_amount=0).count() == 40

@@ -59,12 +59,17 @@ def name_normal(name: str) -> str:
     return " ".join(w for w in words if w not in LEGAL_FORMS)
 
 
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_DIGIT_GROUPS = re.compile(r"\d+")
+_NOT_KEY = re.compile(r"[^0-9A-Z]+")
+
+
 def number_key(value: str) -> str:
     """An invoice number reduced to what survives how payers write it: letters before the
     first digit dropped (RE, INV, Rechnung), separators and leading zeros removed.
     ``RE-2025-00042`` → ``202500042``; keys shorter than three characters are not used."""
-    compact = re.sub(r"[^0-9A-Z]", "", (value or "").upper())
-    compact = re.sub(r"^[A-Z]+", "", compact).lstrip("0")
+    # Compiled patterns and lstrip: computed for every open item of a statement's import.
+    compact = _NOT_KEY.sub("", (value or "").upper()).lstrip(_LETTERS).lstrip("0")
     return compact if len(compact) >= 3 and compact[0].isdigit() else ""
 
 
@@ -72,12 +77,8 @@ def loose_key(value: str) -> str:
     """The digit groups of a number without their leading zeros: ``RE-2025-00017`` and
     ``RE 2025/0017`` both give ``2025.17``. Only numbers of two or more groups get one
     (a single group is what ``number_key`` compares)."""
-    groups = [g.lstrip("0") or "0" for g in re.findall(r"\d+", value or "")]
+    groups = [g.lstrip("0") or "0" for g in _DIGIT_GROUPS.findall(value or "")]
     return ".".join(groups) if len(groups) >= 2 and sum(len(g) for g in groups) >= 4 else ""
-
-
-_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_DIGIT_GROUPS = re.compile(r"\d+")
 
 
 def text_keys(text: str) -> list[str]:
@@ -164,25 +165,52 @@ class Matcher:
     def __init__(self, portfolio: Portfolio, *, auto_confidence: int) -> None:
         self.portfolio = portfolio
         self.auto_confidence = auto_confidence
-        self.claimed: dict[int, Decimal] = defaultdict(lambda: ZERO)
+        # item id -> what is open of it after the sure matches of this batch took their part
+        # (items no match took are not in it: their open amount is the portfolio's).
+        self.left: dict[int, Decimal] = {}
         self.by_key: dict[str, list[Item]] = defaultdict(list)
         self.by_amount: dict[Decimal, list[Item]] = defaultdict(list)
         for item in portfolio.items.values():
-            for key in {number_key(item.number), loose_key(item.number)} - {""}:
+            key, loose = number_key(item.number), loose_key(item.number)
+            if key:
                 self.by_key[key].append(item)
+            if loose and loose != key:
+                self.by_key[loose].append(item)
             self.by_amount[item.open_amount].append(item)
         self._names: dict[str, list[int]] | None = None
         self._normal: dict[int, str] = {}
+        self._payers: dict[str, str] = {}  # payer name -> name_normal (asked by up to three rules)
+        # A debtor's open items and their total, kept until a claim changes them: the rules
+        # ask for them several times per line.
+        self._open: dict[int, list[Item]] = {}
+        self._total: dict[int, Decimal] = {}
 
     # -- helpers ---------------------------------------------------------------------------
     def open_of(self, item: Item) -> Decimal:
-        return item.open_amount - self.claimed[item.id]
+        return self.left.get(item.id, item.open_amount)
 
     def open_items(self, debtor_id: int) -> list[Item]:
-        return [i for i in self.portfolio.by_debtor.get(debtor_id, ()) if self.open_of(i) > 0]
+        """The debtor's items with something open, oldest due first (do not change the list)."""
+        found = self._open.get(debtor_id)
+        if found is None:
+            left = self.left
+            found = [
+                i for i in self.portfolio.by_debtor.get(debtor_id, ()) if left.get(i.id, i.open_amount) > 0
+            ]
+            self._open[debtor_id] = found
+        return found
 
     def total(self, debtor_id: int) -> Decimal:
-        return sum((self.open_of(i) for i in self.open_items(debtor_id)), ZERO)
+        found = self._total.get(debtor_id)
+        if found is None:
+            found = self._total[debtor_id] = sum((self.open_of(i) for i in self.open_items(debtor_id)), ZERO)
+        return found
+
+    def payer_normal(self, name: str) -> str:
+        found = self._payers.get(name)
+        if found is None:
+            found = self._payers[name] = name_normal(name)
+        return found
 
     def debtor_label(self, debtor_id: int) -> str:
         number, name, _ = self.portfolio.debtors.get(debtor_id, ("?", "?", ""))
@@ -210,7 +238,9 @@ class Matcher:
                 break
             part = min(self.open_of(item), left)
             if part > 0:
-                self.claimed[item.id] += part
+                self.left[item.id] = self.open_of(item) - part
+                self._open.pop(item.debtor_id, None)
+                self._total.pop(item.debtor_id, None)
                 left -= part
 
     # -- the rules -------------------------------------------------------------------------
@@ -290,7 +320,7 @@ class Matcher:
         return next(iter(debtors)) if debtors and len(debtors) == 1 else None
 
     def _name_debtor(self, line: Line) -> int | None:
-        found = self.names().get(name_normal(line.name), []) if line.name else []
+        found = self.names().get(self.payer_normal(line.name), []) if line.name else []
         return found[0] if len(found) == 1 else None
 
     def _amount_iban(self, line: Line, tried: list[str]) -> Match | None:
@@ -309,7 +339,7 @@ class Matcher:
     def _amount_name(self, line: Line, tried: list[str]) -> Match | None:
         if not line.name:
             return None
-        payer = name_normal(line.name)
+        payer = self.payer_normal(line.name)
         if not payer:
             return None
         best: tuple[float, Item] | None = None

@@ -11,6 +11,8 @@ from django.db import connection
 from django.db.models import BooleanField, Count, F, Prefetch, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 
+from tact.core.bulk import text_array
+from tact.ledger.allocation import open_items_locked
 from tact.ledger.models import Allocation, Debtor, Invoice, InvoiceKind, Payment
 
 from .models import BankTransaction, LineStatus, PayerAccount, Suggestion, SuggestionStatus
@@ -29,6 +31,12 @@ class Item:
     due_on: date
     open_amount: Decimal
     currency: str
+    parent_id: int | None = None  # the invoice a charge belongs to
+    parent_due_on: date | None = None
+
+    @property
+    def pk(self) -> int:  # as an Invoice names it (the ledger's legal order takes either)
+        return self.id
 
 
 @dataclass
@@ -41,21 +49,19 @@ class Portfolio:
     payer_accounts: dict[str, set[int]]  # IBAN -> debtor ids
 
 
-def portfolio_load(*, currency: str) -> Portfolio:
-    """Open invoices and charges (not credit notes) in ``currency``, their debtors' names
-    and the learned payer IBANs: three queries, whatever the size."""
-    rows = (
-        Invoice.objects.filter(open_amount__gt=0, currency=currency)
-        .exclude(kind=InvoiceKind.CREDIT_NOTE)
-        .order_by("due_on", "id")
-        .values_list("id", "number", "debtor_id", "kind", "due_on", "open_amount", "currency")
-    )
+def portfolio_load(*, currency: str, ibans: set[str] | None = None) -> Portfolio:
+    """Open invoices and charges (not credit notes) in ``currency``, locked for the
+    transaction (the money matched to them is applied from the same rows, not read again),
+    their debtors' names and the learned payer IBANs (of ``ibans`` only, when given): three
+    queries, whatever the size."""
     items: dict[int, Item] = {}
     by_debtor: dict[int, list[Item]] = defaultdict(list)
-    for row in rows.iterator(chunk_size=5000):
-        item = Item(*row)
-        items[item.id] = item
-        by_debtor[item.debtor_id].append(item)
+    for pk, number, kind, due_on, open_amount, parent_id, parent_due_on, debtor_id, cur in open_items_locked(
+        currency=currency
+    ):
+        item = Item(pk, number, debtor_id, kind, due_on, open_amount, cur, parent_id, parent_due_on)
+        items[pk] = item
+        by_debtor[debtor_id].append(item)
     debtors = {
         pk: (number, name, cur)
         for pk, number, name, cur in Debtor.objects.values_list("id", "number", "name", "currency").iterator(
@@ -63,9 +69,33 @@ def portfolio_load(*, currency: str) -> Portfolio:
         )
     }
     accounts: dict[str, set[int]] = defaultdict(set)
-    for iban, debtor_id in PayerAccount.objects.values_list("iban", "debtor_id"):
+    pairs = (
+        PayerAccount.objects.values_list("iban", "debtor_id")
+        if ibans is None
+        else payer_accounts_of(ibans=ibans)
+    )
+    for iban, debtor_id in pairs:
         accounts[iban].add(debtor_id)
     return Portfolio(items=items, by_debtor=dict(by_debtor), debtors=debtors, payer_accounts=dict(accounts))
+
+
+def payer_accounts_of(*, ibans: set[str]) -> list[tuple[str, int]]:
+    """The (IBAN, debtor) pairs tact learned for these IBANs: one query (on PostgreSQL the
+    IBANs as one array parameter), not every payer account of the creditor."""
+    ibans = {i for i in ibans if i}
+    if not ibans:
+        return []
+    accounts = PayerAccount.objects.values_list("iban", "debtor_id")
+    if connection.vendor == "postgresql":
+        condition = RawSQL("banking_payeraccount.iban = ANY(%s::text[])", [text_array(ibans)],
+                           output_field=BooleanField())  # fmt: skip
+        return list(accounts.filter(condition))
+    found = sorted(ibans)
+    return [
+        row
+        for start in range(0, len(found), 1000)
+        for row in accounts.filter(iban__in=found[start : start + 1000])
+    ]
 
 
 @dataclass(frozen=True, slots=True)

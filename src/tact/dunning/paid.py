@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
 from tact.core import clock
+from tact.core.bulk import ids_in
 from tact.core.jobs import all_creditors, creditor_scope
 from tact.ledger.models import Invoice, InvoiceKind
 from tact.tenancy.models import Creditor
@@ -30,8 +31,9 @@ def holds_end_for_paid(creditor_id: int, item_ids: list[int]) -> int:
     with all_creditors():
         creditor = Creditor.objects.get(pk=creditor_id)
     with creditor_scope(creditor), transaction.atomic():
-        paid = Invoice.objects.filter(pk__in=item_ids, open_amount=0)
-        debtors = Invoice.objects.filter(pk__in=item_ids).values("debtor_id")
+        # The ids as one array: a bank statement pays 100,000 items, too many parameters.
+        paid = Invoice.objects.filter(ids_in("pk", item_ids), open_amount=0)
+        debtors = Invoice.objects.filter(ids_in("pk", item_ids)).values("debtor_id")
         still_open = Invoice.objects.filter(
             debtor_id=OuterRef("debtor_id"), kind=InvoiceKind.INVOICE, open_amount__gt=0
         )

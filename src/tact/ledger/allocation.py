@@ -35,13 +35,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import connection, transaction
 from django.db.models import Sum
 
 from tact.audit.services import Change, audit_bulk, audit_record
-from tact.core.bulk import insert_rows
+from tact.core.bulk import insert_rows, rows_where_in
 from tact.core.money import quantize
 
 from .errors import InvalidLedgerField
@@ -96,6 +96,22 @@ class OpenItem:
         return self.parent_due_on or self.due_on
 
 
+class NamedItem(Protocol):
+    """What the order needs of an item the debtor named: an ``Invoice``, or a row a caller
+    read already (the bank import's open items)."""
+
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def number(self) -> str: ...
+    @property
+    def debtor_id(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def parent_id(self) -> int | None: ...
+
+
 def order_key(item: OpenItem, *, country: str, value_on: date, named: Sequence[int] = ()) -> tuple:
     """Where ``item`` stands in the order a payment of ``value_on`` is applied in.
 
@@ -131,27 +147,46 @@ def allocation_order(
     return out
 
 
-def _open_items(debtor_currency: set[tuple[int, str]]) -> dict[tuple[int, str], list[OpenItem]]:
-    """The open invoices and charges of the given (debtor, currency) pairs, locked, in one query."""
-    # Two IN lists, not an OR per debtor: a statement's thousands of debtors would make a
-    # query too deep for SQLite and slow to plan for PostgreSQL. Pairs not asked for
-    # (another currency of a debtor) are dropped below.
-    rows = (
+OPEN_ITEM_FIELDS = ("id", "number", "kind", "due_on", "open_amount", "parent_id", "parent__due_on", "debtor_id",
+                    "currency")  # fmt: skip
+
+
+def open_items_locked(*, currency: str, debtor_ids: Sequence[int] | None = None) -> list[tuple]:
+    """The open invoices and charges (not credit notes) in ``currency``, of ``debtor_ids`` or
+    of every debtor, locked for this transaction, oldest due first: rows of
+    ``OPEN_ITEM_FIELDS``. One query whatever their number (the debtor ids as one array on
+    PostgreSQL). A caller that reads them for its own purpose (the bank import's matching)
+    hands them to ``allocations_apply`` as its ``pool`` instead of a second read."""
+    query = (
         Invoice.objects.select_for_update(of=("self",))
-        .filter(
-            debtor_id__in=sorted({d for d, _ in debtor_currency}),
-            currency__in=sorted({c for _, c in debtor_currency}),
-            open_amount__gt=0,
-        )
+        .filter(currency=currency, open_amount__gt=0)
         .exclude(kind=InvoiceKind.CREDIT_NOTE)
-        .order_by("pk")
-        .values_list("id", "number", "kind", "due_on", "open_amount", "parent_id", "parent__due_on", "debtor_id",
-                     "currency")
-    )  # fmt: skip
-    found: dict[tuple[int, str], list[OpenItem]] = {pair: [] for pair in debtor_currency}
+        .order_by("due_on", "pk")
+    )
+    if debtor_ids is None:
+        return list(query.values_list(*OPEN_ITEM_FIELDS))
+    return sorted(
+        rows_where_in(query, "debtor_id", debtor_ids, *OPEN_ITEM_FIELDS), key=lambda r: (r[3], r[0])
+    )
+
+
+def open_items_pool(rows: Sequence[tuple]) -> dict[tuple[int, str], list[OpenItem]]:
+    """Rows of ``open_items_locked`` by (debtor, currency), as ``allocations_apply`` takes them."""
+    pool: dict[tuple[int, str], list[OpenItem]] = {}
     for *facts, debtor_id, currency in rows:
-        if (debtor_id, currency) in found:
-            found[(debtor_id, currency)].append(OpenItem(*facts))
+        pool.setdefault((debtor_id, currency), []).append(OpenItem(*facts))
+    return pool
+
+
+def _open_items(debtor_currency: set[tuple[int, str]]) -> dict[tuple[int, str], list[OpenItem]]:
+    """The open invoices and charges of the given (debtor, currency) pairs, locked, in one query
+    per currency. Pairs not asked for (another currency of a debtor) are dropped."""
+    found: dict[tuple[int, str], list[OpenItem]] = {pair: [] for pair in debtor_currency}
+    for currency in sorted({c for _, c in debtor_currency}):
+        debtors = sorted({d for d, c in debtor_currency if c == currency})
+        for pair, items in open_items_pool(open_items_locked(currency=currency, debtor_ids=debtors)).items():
+            if pair in found:
+                found[pair] = items
     return found
 
 
@@ -166,7 +201,7 @@ class Applied:
     item_ids: tuple[int, ...] = ()  # the items the allocations went to, in the same order
 
 
-def _check(payment: Payment, named: Sequence[Invoice], index: int) -> None:
+def _check(payment: Payment, named: Sequence[NamedItem], index: int) -> None:
     if payment.amount <= 0:
         raise InvalidLedgerField(
             field=f"payments.{index}.amount",
@@ -188,11 +223,17 @@ def _check(payment: Payment, named: Sequence[Invoice], index: int) -> None:
 
 
 def allocations_apply(
-    *, payments: Sequence[Payment], named: Mapping[int, Sequence[Invoice]] | None = None
+    *,
+    payments: Sequence[Payment],
+    named: Mapping[int, Sequence[NamedItem]] | None = None,
+    pool: Mapping[tuple[int, str], Sequence[OpenItem]] | None = None,
 ) -> list[Applied]:
     """Apply what is not yet allocated of each payment to its debtor's open items in the
     legal order (see the module). Payments of the same debtor go in value-date order.
     Writes the allocations and open amounts in bulk; audits nothing (callers do).
+
+    ``pool``: the open items by (debtor, currency) as ``open_items_pool`` gives them, read
+    and locked by the caller in this transaction; pairs it lacks are read here.
     """
     named = named or {}
     for index, payment in enumerate(payments):
@@ -200,31 +241,44 @@ def allocations_apply(
     if not payments:
         return []
     countries = dict(
-        Debtor.objects.filter(pk__in={p.debtor_id for p in payments}).values_list("pk", "country")
+        rows_where_in(Debtor.objects.all(), "pk", sorted({p.debtor_id for p in payments}), "pk", "country")
     )
     allocated = dict(
-        Allocation.objects.filter(payment__in=[p.pk for p in payments])
-        .values("payment")
-        .annotate(s=Sum("amount"))
-        .values_list("payment", "s")
-        .order_by()
+        rows_where_in(
+            Allocation.objects.values("payment").annotate(s=Sum("amount")).order_by(),
+            "payment",
+            [p.pk for p in payments],
+            "payment",
+            "s",
+        )
     )
-    pool = _open_items({(p.debtor_id, p.currency) for p in payments})
+    pairs = {(p.debtor_id, p.currency) for p in payments}
+    given = {pair: list(pool[pair]) if pool and pair in pool else [] for pair in pairs}
+    missing = {pair for pair in pairs if not pool or pair not in pool}
+    pool = {**given, **(_open_items(missing) if missing else {})}
     remaining: dict[int, Decimal] = {}  # item id -> open amount as the payments before left it
     writes: list[tuple[int, int, int, Decimal]] = []  # creditor, payment, item, amount
     days: list[date] = []  # each write's payment's value date
     applied: list[Applied] = []
+    # A debtor's items in the legal order for a value date, sorted once: the debtor's other
+    # payments of that day reuse it (a statement pays most debtors several times).
+    orders: dict[tuple[int, str, date], list[OpenItem]] = {}
     for payment in sorted(payments, key=lambda p: (p.value_on, p.pk)):
         country = countries[payment.debtor_id]
-        items = [
-            item if item.id not in remaining else _with_open(item, remaining[item.id])
-            for item in pool[(payment.debtor_id, payment.currency)]
-        ]
+        key = (payment.debtor_id, payment.currency, payment.value_on)
+        order = orders.get(key)
+        if order is None:
+            order = orders[key] = sorted(
+                pool[key[:2]], key=lambda i: order_key(i, country=country, value_on=payment.value_on)
+            )
         names = [i.parent_id or i.pk for i in named.get(payment.pk, ())]
+        if names:
+            # What the debtor named comes first (``order_key``); the rest keeps its order.
+            first = [i for i in order if i.debt_id in names]
+            first.sort(key=lambda i: order_key(i, country=country, value_on=payment.value_on, named=names))
+            order = first + [i for i in order if i.debt_id not in names]
         left = payment.amount - (allocated.get(payment.pk) or ZERO)
-        parts = allocation_order(
-            items=items, amount=left, country=country, value_on=payment.value_on, named=names
-        )
+        parts = _split(order, left, remaining)
         for item, part in parts:
             remaining[item.id] = (remaining.get(item.id, item.open_amount)) - part
             writes.append((payment.creditor_id, payment.pk, item.id, part))
@@ -316,17 +370,31 @@ def _open_amounts_subtract(pairs: Sequence[tuple[int, Decimal]]) -> None:
             )
 
 
-def _with_open(item: OpenItem, open_amount: Decimal) -> OpenItem:
-    return OpenItem(
-        item.id, item.number, item.kind, item.due_on, open_amount, item.parent_id, item.parent_due_on
-    )
+def _split(
+    order: Sequence[OpenItem], amount: Decimal, remaining: Mapping[int, Decimal]
+) -> list[tuple[OpenItem, Decimal]]:
+    """``allocation_order`` over items already in the legal order, their open amounts as
+    ``remaining`` says (what earlier payments of the batch left) or else their own."""
+    left = amount
+    out: list[tuple[OpenItem, Decimal]] = []
+    for item in order:
+        if left <= 0:
+            break
+        open_amount = remaining.get(item.id, item.open_amount)
+        if open_amount <= 0:
+            continue
+        part = min(open_amount, left)
+        out.append((item, part))
+        left -= part
+    return out
 
 
 @transaction.atomic
 def payments_allocate(
     *,
     payments: Sequence[Payment],
-    named: Mapping[int, Sequence[Invoice]] | None = None,
+    named: Mapping[int, Sequence[NamedItem]] | None = None,
+    pool: Mapping[tuple[int, str], Sequence[OpenItem]] | None = None,
     by: Any,
     audit_subject: Any = None,
     audit_facts: dict | None = None,
@@ -340,7 +408,7 @@ def payments_allocate(
     (``payments.3.amount``) for a payment that is not money received or has no debtor, or a
     named item of another debtor.
     """
-    applied = allocations_apply(payments=payments, named=named)
+    applied = allocations_apply(payments=payments, named=named, pool=pool)
     if applied and audit_subject is not None:
         audit_record(
             creditor=applied[0].payment.creditor,

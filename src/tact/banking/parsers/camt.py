@@ -46,24 +46,23 @@ def detect(data: bytes) -> str | None:
     return match.group(1).decode() if match else "xml"
 
 
-_LOCAL: dict[object, str] = {}
+# (path of the parent, tag) -> path of the child ("" for what is not an element): the walk
+# below meets the same few dozen of them a million times in a large statement.
+_PATHS: dict[tuple[str, object], str] = {}
 
 
-def _local(tag: object) -> str:
-    """The element's name without its namespace ("" for what is not an element). Cached:
-    a statement repeats a few dozen tags a million times."""
-    name = _LOCAL.get(tag)
-    if name is None:
-        name = tag.rpartition("}")[2] if isinstance(tag, str) else ""
-        if len(_LOCAL) < 4096 and isinstance(tag, str):
-            _LOCAL[tag] = name
-    return name
+def _path(prefix: str, tag: object) -> str:
+    path = prefix + tag.rpartition("}")[2] if isinstance(tag, str) else ""
+    if len(_PATHS) < 8192:
+        _PATHS[(prefix, tag)] = path
+    return path
 
 
 class Flat:
     """The leaves under an element by path of local names ("RmtInf/Ustrd" → its texts, in
     document order), read in one walk: a hundred thousand entries cost one pass each, not
-    one ``find`` per field."""
+    one ``find`` per field. The currency (attribute ``Ccy``) is kept for amounts, the
+    leaves named ``…Amt``."""
 
     __slots__ = ("ccy", "texts")
 
@@ -74,23 +73,24 @@ class Flat:
             self._walk(element, "", skip)
 
     def _walk(self, element: etree._Element, prefix: str, skip: tuple[str, ...]) -> None:
-        texts, local = self.texts, _local
+        texts, paths = self.texts, _PATHS
         for child in element:
-            name = local(child.tag)
-            if not name:
-                continue
-            path = prefix + name
-            if skip and path in skip:
+            path = paths.get((prefix, child.tag))
+            if path is None:
+                path = _path(prefix, child.tag)
+            if not path or (skip and path in skip):
                 continue
             if len(child):
                 self._walk(child, path + "/", skip)
+                continue
+            text = child.text
+            text = text.strip() if text else ""
+            found = texts.get(path)
+            if found is None:
+                texts[path] = [text]
             else:
-                text = child.text
-                found = texts.get(path)
-                if found is None:
-                    texts[path] = [text.strip() if text else ""]
-                else:
-                    found.append(text.strip() if text else "")
+                found.append(text)
+            if path.endswith("Amt"):
                 currency = child.get("Ccy")
                 if currency is not None:
                     self.ccy.setdefault(path, currency)
@@ -128,7 +128,8 @@ class Flat:
 
 
 def _children(element: etree._Element, name: str) -> list[etree._Element]:
-    return [child for child in element if _local(child.tag) == name]
+    """The child elements named ``name`` in any namespace (lxml filters them in C)."""
+    return list(element.iterchildren("{*}" + name))
 
 
 def _signed(amount: Decimal, indicator: str, what: str) -> Decimal:
@@ -249,6 +250,18 @@ def _entry(element: etree._Element, what: str) -> list[ParsedLine]:
     return lines
 
 
+# The paths of a party's facts, by role (written once, not per line).
+_ROLE_PATHS = {
+    role: {
+        "name": (f"RltdPties/{role}/Pty/Nm", f"RltdPties/{role}/Nm"),
+        "ultimate": (f"RltdPties/Ultmt{role}/Pty/Nm", f"RltdPties/Ultmt{role}/Nm"),
+        "account": (f"RltdPties/{role}Acct/Id/IBAN", f"RltdPties/{role}Acct/Id/Othr/Id"),
+        "bic": (f"RltdAgts/{role}Agt/FinInstnId/BICFI", f"RltdAgts/{role}Agt/FinInstnId/BIC"),
+    }
+    for role in ("Dbtr", "Cdtr")
+}
+
+
 def _line(
     entry: Flat,
     tx: Flat | None,
@@ -268,13 +281,13 @@ def _line(
     )
     is_return = bool(return_reason) or (not credit and (reversal or subfamily in RETURN_SUBFAMILIES))
     # The payer of money in is the debtor; for a return, the debtor of the original collection.
-    role = "Dbtr" if credit or is_return else "Cdtr"
-    name = tx.text(f"RltdPties/{role}/Pty/Nm", f"RltdPties/{role}/Nm")
+    paths = _ROLE_PATHS["Dbtr" if credit or is_return else "Cdtr"]
+    name = tx.text(*paths["name"])
     if not name and is_return:
-        name = tx.text("RltdPties/Cdtr/Pty/Nm", "RltdPties/Cdtr/Nm")
-    ultimate = tx.text(f"RltdPties/Ultmt{role}/Pty/Nm", f"RltdPties/Ultmt{role}/Nm")
-    account = tx.text(f"RltdPties/{role}Acct/Id/IBAN", f"RltdPties/{role}Acct/Id/Othr/Id")
-    bic = tx.text(f"RltdAgts/{role}Agt/FinInstnId/BICFI", f"RltdAgts/{role}Agt/FinInstnId/BIC")
+        name = tx.text(*_ROLE_PATHS["Cdtr"]["name"])
+    ultimate = tx.text(*paths["ultimate"])
+    account = tx.text(*paths["account"])
+    bic = tx.text(*paths["bic"])
     texts = tx.all("RmtInf/Ustrd") or entry.all("AddtlNtryInf")[:1]
     texts += tx.all("RmtInf/Strd/AddtlRmtInf") + tx.all("RmtInf/Strd/RfrdDocInf/Nb")
     structured = tx.text("RmtInf/Strd/CdtrRefInf/Ref")

@@ -22,8 +22,10 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from tact.audit.services import audit_record
-from tact.core.bulk import insert_rows
-from tact.ledger.models import Debtor, Invoice, PaymentMethod, PaymentSource
+from tact.core.bulk import insert_rows, rows_where_in, text_array
+from tact.core.memory import gc_paused
+from tact.ledger.allocation import OpenItem
+from tact.ledger.models import Invoice, Payment, PaymentMethod, PaymentSource
 from tact.ledger.services import (
     PaymentDraft,
     payment_reverse,
@@ -46,18 +48,16 @@ from ..models import (
 from ..parsers import ParsedStatement, statements_read
 from ..parsers.base import iban_clean, line_fingerprint
 from ..selectors import (
+    Portfolio,
     last_payment_of_items,
     paid_items_by_key,
     paid_items_named,
+    payer_accounts_of,
     payment_of_line,
     portfolio_load,
 )
 
 ZERO = Decimal("0")
-# Payments per payments_record_bulk/payments_allocate call. Each call is a savepoint inside
-# the import's transaction; past 64 of them PostgreSQL's subtransaction cache overflows and
-# every row check reads pg_subtrans (SLRU): a 100k-line import slowed to minutes with 300.
-ALLOCATE_CHUNK = 5000
 LEARN_FROM = {"reference", "invoice_number"}  # sure rules whose payer IBAN tact keeps
 LEARN_CONFIDENCE = 95
 # A return names an item paid at most this long ago (when the payer's account is not known).
@@ -172,32 +172,68 @@ def statement_import(
     4 lines, one seen before → {"statements": 1, "transactions": 3, ..., "duplicates": 1}.
     ``max_bytes`` overrides the size limit of the settings (the benchmark's 40 MB file).
     """
-    mapping = mapping or csv_mapping_for(name=None)
-    parsed = statements_read(
-        data,
-        filename=filename,
-        mapping=mapping.columns if mapping else None,
-        options=mapping.options if mapping else None,
-        account_iban=iban_clean(creditor.iban),
-        currency=creditor.currency,
-        limit=max_bytes,
-    )
-    _check(creditor=creditor, statements=parsed, filename=filename)
-    digest = hashlib.sha256(data).hexdigest()
-    with transaction.atomic():
-        summary, lines = _store(creditor=creditor, parsed=parsed, filename=filename, digest=digest, by=by)
-        first = Statement.objects.get(pk=summary.statement_ids[0]) if summary.statement_ids else None
-        counts = lines_match(creditor=creditor, lines=lines, by=by, auto_confidence=auto_confidence,
-                             statement=first)  # fmt: skip
+    with gc_paused():  # a large statement: millions of objects that live to the end
+        mapping = mapping or csv_mapping_for(name=None)
+        parsed = statements_read(
+            data,
+            filename=filename,
+            mapping=mapping.columns if mapping else None,
+            options=mapping.options if mapping else None,
+            account_iban=iban_clean(creditor.iban),
+            currency=creditor.currency,
+            limit=max_bytes,
+        )
+        _check(creditor=creditor, statements=parsed, filename=filename)
+        digest = hashlib.sha256(data).hexdigest()
+        with transaction.atomic():
+            summary, lines = _store(creditor=creditor, parsed=parsed, filename=filename, digest=digest, by=by)
+            first = Statement.objects.get(pk=summary.statement_ids[0]) if summary.statement_ids else None
+            counts = lines_match(creditor=creditor, lines=lines, by=by, auto_confidence=auto_confidence,
+                                 statement=first)  # fmt: skip
     summary.matched, summary.suggested, summary.unmatched = counts
     return summary
 
 
+@dataclass(slots=True, eq=False)
+class NewLine:
+    """A bank line of an import, before it is stored with what matching decided: the fields
+    of ``BankTransaction`` without a model instance per line (100,000 of them cost seconds).
+    ``lines_match`` takes these and stored ``BankTransaction``s alike."""
+
+    creditor_id: int
+    statement_id: int
+    fingerprint: str
+    booked_on: Any
+    value_on: Any
+    amount: Decimal
+    currency: str
+    counterparty_name: str
+    counterparty_iban: str
+    counterparty_bic: str
+    remittance: str
+    structured_reference: str
+    end_to_end_id: str
+    mandate_id: str
+    bank_reference: str
+    bank_code: str
+    is_return: bool
+    return_reason: str
+    status: str = LineStatus.UNMATCHED
+    debtor_id: int | None = None
+    payment_id: int | None = None
+    rule: str = ""
+    confidence: int = 0
+    facts: dict = field(default_factory=dict)
+    matched_at: Any = None
+    payment: Payment | None = None
+    pk: int | None = None
+
+
 def _store(
     *, creditor: Creditor, parsed: Sequence[ParsedStatement], filename: str, digest: str, by: Any
-) -> tuple[ImportSummary, list[BankTransaction]]:
+) -> tuple[ImportSummary, list[NewLine]]:
     summary = ImportSummary()
-    stored: list[BankTransaction] = []
+    stored: list[NewLine] = []
     actor = by if getattr(by, "pk", None) else None
     for statement in parsed:
         account = statement.account_iban or iban_clean(creditor.iban)
@@ -205,8 +241,14 @@ def _store(
         rows: list[tuple[str, Any]] = []
         for line in statement.lines:
             base = line_fingerprint(account=account, line=line, occurrence=0)
-            seen[base] = seen.get(base, -1) + 1
-            rows.append((line_fingerprint(account=account, line=line, occurrence=seen[base]), line))
+            seen[base] = occurrence = seen.get(base, -1) + 1
+            # The first of identical lines keeps the base (most lines: one checksum, not two).
+            fingerprint = (
+                base
+                if occurrence == 0
+                else line_fingerprint(account=account, line=line, occurrence=occurrence)
+            )
+            rows.append((fingerprint, line))
         known = _known_fingerprints([f for f, _ in rows])
         new = [(f, line) for f, line in rows if f not in known]
         summary.duplicates += len(rows) - len(new)
@@ -228,28 +270,12 @@ def _store(
             actor_label=by if isinstance(by, str) else "",
         )
         created = [
-            BankTransaction(
-                creditor=creditor,
-                statement=record,
-                fingerprint=fingerprint,
-                booked_on=line.booked_on,
-                value_on=line.value_on,
-                amount=line.amount,
-                currency=line.currency or creditor.currency,
-                counterparty_name=line.counterparty_name,
-                counterparty_iban=line.counterparty_iban,
-                counterparty_bic=line.counterparty_bic,
-                remittance=line.remittance,
-                structured_reference=line.structured_reference,
-                end_to_end_id=line.end_to_end_id,
-                mandate_id=line.mandate_id,
-                bank_reference=line.bank_reference,
-                bank_code=line.bank_code,
-                is_return=line.is_return,
-                return_reason=line.return_reason,
-            )
+            NewLine(creditor.pk, record.pk, fingerprint, line.booked_on, line.value_on, line.amount,
+                    line.currency or creditor.currency, line.counterparty_name, line.counterparty_iban,
+                    line.counterparty_bic, line.remittance, line.structured_reference, line.end_to_end_id,
+                    line.mandate_id, line.bank_reference, line.bank_code, line.is_return, line.return_reason)
             for fingerprint, line in new
-        ]
+        ]  # fmt: skip
         stored.extend(created)
         summary.statements += 1
         summary.transactions += len(created)
@@ -284,35 +310,38 @@ def _known_fingerprints(fingerprints: list[str]) -> set[str]:
     return known
 
 
+@transaction.atomic
 def lines_match(
     *,
     creditor: Creditor,
-    lines: Sequence[BankTransaction],
+    lines: Sequence[BankTransaction | NewLine],
     by: Any,
     auto_confidence: int | None = None,
     statement: Statement | None = None,
 ) -> tuple[int, int, int]:
     """Match bank lines, book the sure ones, suggest the others. Returns (matched, suggested, unmatched).
 
-    Set-based: the open items are read once, the decisions made in memory, payments recorded
-    and allocated in bulk; returned payments (few) are reversed one by one. New lines (the
-    import's) are inserted here, with their outcome; lines already stored are updated.
-    With ``statement`` (an import), the payments and allocations get one audit event each
-    for the batch, about the statement, instead of one per payment: each line keeps its
-    payment, rule, confidence and facts.
+    Set-based: the open items are read (and locked) once, for matching and for applying the
+    money in the legal order; the decisions are made in memory, payments recorded and
+    allocated in bulk; returned payments (few) are reversed one by one. New lines (the
+    import's ``NewLine``s) are inserted here, with their outcome; lines already stored are
+    updated. With ``statement`` (an import), the payments and allocations get one audit
+    event each for the batch, about the statement, instead of one per payment: each line
+    keeps its payment, rule, confidence and facts.
     """
     threshold = conf.auto_apply_confidence() if auto_confidence is None else auto_confidence
     credits = [t for t in lines if t.amount > 0]
     returns = [t for t in lines if t.amount < 0 and t.is_return]
     outgoing = [t for t in lines if t.amount < 0 and not t.is_return]
-    matcher = Matcher(portfolio_load(currency=creditor.currency), auto_confidence=threshold)
+    portfolio = portfolio_load(currency=creditor.currency, ibans={t.counterparty_iban for t in credits})
+    matcher = Matcher(portfolio, auto_confidence=threshold)
     read = [(t, _line_of(t)) for t in credits]
     decisions = [(t, matcher.match(line)) for t, line in read]
     decisions = _paid_twice(matcher=matcher, read=read, decisions=decisions, currency=creditor.currency)
     sure = [(t, m) for t, m in decisions if m.debtor_id is not None and m.confidence >= threshold]
     unsure = [(t, m) for t, m in decisions if m.debtor_id is not None and m.confidence < threshold]
     none = [(t, m) for t, m in decisions if m.debtor_id is None]
-    _book(creditor=creditor, sure=sure, by=by, statement=statement)
+    _book(creditor=creditor, sure=sure, by=by, statement=statement, portfolio=portfolio)
     for line, match in unsure:
         line.status, line.debtor_id, line.rule = LineStatus.SUGGESTED, match.debtor_id, match.rule
         line.confidence, line.facts = match.confidence, match.facts
@@ -322,7 +351,7 @@ def lines_match(
     for line, match in none:
         line.status, line.rule, line.facts = LineStatus.UNMATCHED, "none", match.facts
     _persist(lines)
-    _suggestions_insert(creditor=creditor, unsure=unsure)
+    _suggestions_insert(creditor=creditor, unsure=unsure, portfolio=portfolio)
     matched = len(sure) + returned
     return matched, len(unsure), len(lines) - matched - len(unsure)
 
@@ -363,56 +392,56 @@ def _line_of(t: BankTransaction) -> Line:
 
 
 def _book(
-    *, creditor: Creditor, sure: Sequence[tuple[BankTransaction, Match]], by: Any, statement: Statement | None
+    *,
+    creditor: Creditor,
+    sure: Sequence[tuple[BankTransaction | NewLine, Match]],
+    by: Any,
+    statement: Statement | None,
+    portfolio: Portfolio,
 ) -> None:
-    """Record and allocate the sure matches in bulk: one call each for the whole batch (one
-    savepoint each; see ALLOCATE_CHUNK for why not hundreds)."""
+    """Record and allocate the sure matches in bulk: one call each for the whole batch (each
+    call is a savepoint; hundreds of them overflowed PostgreSQL's subtransaction cache). The
+    money goes to the open items matching read and locked: they are not read again."""
     if not sure:
         return
-    # Only what the ledger's bulk services read of them: 100,000 full rows cost seconds.
-    debtors = Debtor.objects.only("id").in_bulk({m.debtor_id for _, m in sure})
-    invoices = Invoice.objects.only("id", "number", "debtor_id", "kind", "parent_id").in_bulk(
-        {i for _, m in sure for i in m.named}
-    )
     now = timezone.now()
     paid: set[int] = set()
     learned: dict[tuple[str, int], str] = {}
     audit = {"audit_subject": statement, "audit_facts": {"import": "bank_statement"}} if statement else {}
-    for start in range(0, len(sure), ALLOCATE_CHUNK):
-        chunk = sure[start : start + ALLOCATE_CHUNK]
-        payments = payments_record_bulk(
-            creditor=creditor,
-            drafts=[_draft(t, debtors[m.debtor_id]) for t, m in chunk],
-            source=PaymentSource.BANK,
-            by=by,
-            **audit,
-        )
-        named = {
-            p.pk: [invoices[i] for i in m.named if i in invoices]
-            for p, (_, m) in zip(payments, chunk, strict=True)
-        }
-        applied = {a.payment.pk: a for a in payments_allocate(payments=payments, named=named, by=by, **audit)}
-        for payment, (line, match) in zip(payments, chunk, strict=True):
-            result = applied.get(payment.pk)
-            facts = dict(match.facts)
-            if result is not None:
-                facts["applied"] = [[number, str(amount)] for number, amount in result.allocations]
-                facts["rule_of_law"] = result.rule
-                if result.unapplied:
-                    facts["credit"] = str(result.unapplied)
-                paid.update(result.item_ids)
-            line.status, line.payment, line.debtor_id = LineStatus.MATCHED, payment, match.debtor_id
-            line.rule, line.confidence, line.facts, line.matched_at = match.rule, match.confidence, facts, now
-            if match.rule in LEARN_FROM and match.confidence >= LEARN_CONFIDENCE and line.counterparty_iban:
-                learned.setdefault((line.counterparty_iban, match.debtor_id), line.counterparty_name[:140])
+    payments = payments_record_bulk(
+        creditor=creditor, drafts=[_draft(t, m.debtor_id) for t, m in sure], source=PaymentSource.BANK, by=by,
+        **audit,
+    )  # fmt: skip
+    items = portfolio.items
+    named = {
+        p.pk: [items[i] for i in m.named if i in items] for p, (_, m) in zip(payments, sure, strict=True)
+    }
+    pool = {
+        (debtor_id, creditor.currency): [
+            OpenItem(i.id, i.number, i.kind, i.due_on, i.open_amount, i.parent_id, i.parent_due_on)
+            for i in portfolio.by_debtor.get(debtor_id, ())
+        ]
+        for debtor_id in {m.debtor_id for _, m in sure}
+    }
+    applied = {
+        a.payment.pk: a for a in payments_allocate(payments=payments, named=named, pool=pool, by=by, **audit)
+    }
+    for payment, (line, match) in zip(payments, sure, strict=True):
+        result = applied.get(payment.pk)
+        facts = dict(match.facts)
+        if result is not None:
+            facts["applied"] = [[number, str(amount)] for number, amount in result.allocations]
+            facts["rule_of_law"] = result.rule
+            if result.unapplied:
+                facts["credit"] = str(result.unapplied)
+            paid.update(result.item_ids)
+        line.status, line.payment, line.debtor_id = LineStatus.MATCHED, payment, match.debtor_id
+        line.rule, line.confidence, line.facts, line.matched_at = match.rule, match.confidence, facts, now
+        if match.rule in LEARN_FROM and match.confidence >= LEARN_CONFIDENCE and line.counterparty_iban:
+            learned.setdefault((line.counterparty_iban, match.debtor_id), line.counterparty_name[:140])
     known = _payer_accounts_known({iban for iban, _ in learned})
     _payer_accounts_add(creditor=creditor, learned={k: v for k, v in learned.items() if k not in known})
     hooks.notify(hooks.ITEMS_PAID, creditor_id=creditor.pk, item_ids=paid)
-
-
-def _array(values: Sequence[Any]) -> str:
-    """A PostgreSQL array literal of ``values`` as text: one parameter for a whole column."""
-    return "{" + ",".join('"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
 
 
 def _payer_accounts_add(*, creditor: Creditor, learned: dict[tuple[str, int], str]) -> None:
@@ -436,21 +465,20 @@ def _payer_accounts_add(*, creditor: Creditor, learned: dict[tuple[str, int], st
             "INSERT INTO banking_payeraccount (creditor_id, debtor_id, iban, name, confirmations, created_at, "
             "last_seen_at) SELECT %s, d, i, n, 1, %s, %s FROM unnest(%s::bigint[], %s::text[], %s::text[]) "
             "AS v(d, i, n) ON CONFLICT DO NOTHING",
-            [creditor.pk, now, now, _array([d for (_, d), _ in pairs]), _array([i for (i, _), _ in pairs]),
-             _array([n for _, n in pairs])],
+            [creditor.pk, now, now, text_array([d for (_, d), _ in pairs]), text_array([i for (i, _), _ in pairs]),
+             text_array([n for _, n in pairs])],
         )  # fmt: skip
 
 
 def _payer_accounts_known(ibans: set[str]) -> set[tuple[str, int]]:
-    """(IBAN, debtor) pairs tact knows already: learning them again would only be ignored."""
-    if not ibans:
-        return set()
-    return set(PayerAccount.objects.values_list("iban", "debtor_id"))
+    """(IBAN, debtor) pairs tact knows already of these IBANs: learning them again would only
+    be ignored."""
+    return set(payer_accounts_of(ibans=ibans))
 
 
-def _draft(line: BankTransaction, debtor: Debtor) -> PaymentDraft:
+def _draft(line: BankTransaction | NewLine, debtor_id: int) -> PaymentDraft:
     return PaymentDraft(
-        debtor=debtor,
+        debtor_id=debtor_id,
         amount=line.amount,
         currency=line.currency,
         value_on=line.value_on,
@@ -473,19 +501,17 @@ LINE_FIELDS = [
 ]  # fmt: skip
 
 
-def _persist(lines: Sequence[BankTransaction]) -> None:
+def _persist(lines: Sequence[BankTransaction | NewLine]) -> None:
     """Write the lines with what matching decided: new lines in one COPY (the import's path:
     no update of 100,000 rows, no parameters prepared one by one), lines matched again by an
     update."""
-    again = [t for t in lines if t.pk is not None]
-    new = [t for t in lines if t.pk is None]
+    again = [t for t in lines if isinstance(t, BankTransaction)]
+    new = [t for t in lines if isinstance(t, NewLine)]
     for line in new:
         line.payment_id = line.payment.pk if line.payment is not None else None
     ids = insert_rows(BankTransaction, LINE_FIELDS, [[getattr(t, f) for f in LINE_FIELDS] for t in new])
-    now = timezone.now()
     for pk, line in zip(ids, new, strict=True):
-        line.pk, line.created_at = pk, now
-        line._state.adding = False
+        line.pk = pk
     if again:
         BankTransaction.objects.bulk_update(again, MATCH_FIELDS, batch_size=500)
 
@@ -501,31 +527,20 @@ SUGGESTION_FIELDS = [
 ]
 
 
-def _suggestions_insert(*, creditor: Creditor, unsure: Sequence[tuple[BankTransaction, Match]]) -> None:
+def _suggestions_insert(
+    *, creditor: Creditor, unsure: Sequence[tuple[BankTransaction | NewLine, Match]], portfolio: Portfolio
+) -> None:
+    """The suggestions of the unsure lines (stored already), as rows: the items they name are
+    open items matching read, so their numbers are at hand."""
+    numbers = {i: portfolio.items[i].number for _, m in unsure for i in m.named if i in portfolio.items}
+    missing = sorted({i for _, m in unsure for i in m.named} - numbers.keys())
+    numbers.update(rows_where_in(Invoice.objects.all(), "pk", missing, "pk", "number"))
     rows = [
-        (s.creditor_id, s.transaction_id, s.debtor_id, s.rule, s.confidence, s.allocations, s.facts)
-        for s in _suggestions(creditor=creditor, unsure=unsure)
-    ]
-    insert_rows(Suggestion, SUGGESTION_FIELDS, rows)
-
-
-def _suggestions(*, creditor: Creditor, unsure: Sequence[tuple[BankTransaction, Match]]) -> list[Suggestion]:
-    ids = sorted({i for _, m in unsure for i in m.named})
-    numbers: dict[int, str] = {}
-    for start in range(0, len(ids), 5000):  # SQLite takes at most 32,766 parameters
-        numbers.update(Invoice.objects.filter(pk__in=ids[start : start + 5000]).values_list("pk", "number"))
-    return [
-        Suggestion(
-            creditor=creditor,
-            transaction=line,
-            debtor_id=match.debtor_id,
-            rule=match.rule,
-            confidence=match.confidence,
-            allocations=[{"invoice": i, "number": numbers.get(i, "")} for i in match.named],
-            facts=match.facts,
-        )
+        (creditor.pk, line.pk, match.debtor_id, match.rule, match.confidence,
+         [{"invoice": i, "number": numbers.get(i, "")} for i in match.named], match.facts)
         for line, match in unsure
-    ]
+    ]  # fmt: skip
+    insert_rows(Suggestion, SUGGESTION_FIELDS, rows)
 
 
 def _returns_book(*, creditor: Creditor, lines: Sequence[BankTransaction], by: Any) -> int:
