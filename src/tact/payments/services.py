@@ -19,12 +19,16 @@ from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django_scopes import scope
 
 from tact.audit.services import audit_record
 from tact.core.money import quantize
+from tact.core.templatetags.tact_format import money
 from tact.ledger.models import Debtor, Invoice, PaymentSource
 from tact.ledger.services import payment_record
+from tact.messaging.confirmations import confirmation_language, confirmation_queue
 from tact.tenancy.models import Creditor
 
 from .accounts import account_active, account_adapter, account_for_webhook
@@ -268,4 +272,26 @@ def _checkout_apply(*, checkout: Checkout, event: ProviderEvent, now: datetime) 
         after={"amount": event.amount, "currency": event.currency, "items": [i.number for i in named],
                "provider": checkout.provider, "payment": payment.pk},
     )  # fmt: skip
+    _payment_confirm(checkout=checkout, amount=event.amount, named=named, today=payment.value_on)
     return "paid"
+
+
+def _payment_confirm(*, checkout: Checkout, amount: Decimal, named: Sequence[Invoice], today) -> None:
+    """Thank the debtor for an online payment on its channel, in its language, once per
+    checkout, in the transaction that books the payment (the outbox sends it after the commit)."""
+    creditor, debtor = checkout.creditor, checkout.debtor
+    with translation.override(confirmation_language(debtor=debtor, creditor=creditor)):
+        paid = money(quantize(amount, checkout.currency), checkout.currency)
+        numbers = ", ".join(i.number for i in named)
+        subject = _("Thank you for your payment")
+        text = (
+            _("We have received your payment of %(amount)s for %(items)s.")
+            % {"amount": paid, "items": numbers}
+            if numbers
+            else _("We have received your payment of %(amount)s.") % {"amount": paid}
+        )
+        link_text = _("Your account, with what is still open:")
+    confirmation_queue(
+        creditor=creditor, debtor=debtor, key=f"payment:{checkout.pk}", subject=subject, text=text, today=today,
+        link_text=link_text,
+    )  # fmt: skip
