@@ -200,7 +200,8 @@ def _render_chunk(args: tuple[int, list[int], str]) -> tuple[int, int]:
             done += 1
         # One statement per row, sent in a pipeline: bulk_update's CASE per column costs more
         # to build and to run than the rendering it stores.
-        with connection.cursor() as cursor:
+        # In one transaction: committed one by one, each row waited for its own WAL flush.
+        with transaction.atomic(), connection.cursor() as cursor:
             cursor.executemany(
                 STORE_SQL,
                 [(m.template_id, m.subject, m.body_text, m.body_html, m.message_id, m.pk) for m in changed],
