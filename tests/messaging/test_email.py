@@ -11,8 +11,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.template.loader import render_to_string
 
-from tact.messaging.channels.email import _POLICY, email_build, thread_headers
+from tact.messaging.channels.email import _POLICY, email_build, email_html, thread_headers
 from tact.messaging.context import message_context
 from tact.messaging.errors import AddressUnusable
 from tact.messaging.links import reply_token_read
@@ -105,6 +106,18 @@ def test_headers_are_written_byte_for_byte_as_the_standard_policy_writes_them():
         ):
             assert ours.fold(name, value) == standard.fold(name, value), (name, value)
             assert ours.fold_binary(name, value) == standard.fold_binary(name, value), (name, value)
+
+
+def test_the_html_part_is_the_email_template_rendered_for_each_creditor_and_subject(portfolio, in_scope):
+    ctx, rendered, _ = build(portfolio, in_scope)
+    other = {**ctx.creditor, "name": "Zweite & Söhne <GmbH>", "primary_color": "#123456"}
+    for creditor, subject in (
+        (ctx.creditor, rendered.subject),
+        (other, 'Mahnung <b>"1"</b> & Co'),
+        (other, ""),
+    ):
+        data = {"body": rendered.html, "subject": subject, "language": "de", "creditor": creditor}
+        assert email_html(**data) == render_to_string("messaging/email.html", data)
 
 
 def test_a_whole_message_is_the_same_bytes_as_with_the_standard_policy(portfolio, in_scope, mail_settings):

@@ -4,14 +4,17 @@ records which message a visitor followed."""
 
 from __future__ import annotations
 
+import base64
 import re
+from datetime import UTC, datetime
 
 import pytest
+from django.utils.crypto import salted_hmac
 from django_scopes import scope, scopes_disabled
 
 from tact.audit.models import AuditEvent
 from tact.messaging.context import message_context
-from tact.messaging.links import portal_token_read
+from tact.messaging.links import portal_token, portal_token_read, reply_token_make
 from tact.messaging.models import Message
 from tact.messaging.sending import outbox_send
 
@@ -76,3 +79,15 @@ def test_the_portal_records_the_message_a_visitor_came_from(in_scope, smtp_peer,
     with scope(creditor=in_scope):
         opened = AuditEvent.objects.get(action="portal_opened", subject_id=str(debtor.pk))
     assert opened.after["message"] == message.pk
+
+
+@pytest.mark.parametrize("secret", ["first secret of this test", "second secret of this test"])
+def test_links_are_signed_as_djangos_salted_hmac_signs_them(settings, secret):
+    # Links already printed on paper must stay valid: the MACs are Django's salted HMACs.
+    settings.SECRET_KEY = secret
+    token = portal_token(debtor_id=42, message_id=7, issued_at=datetime(2025, 12, 1, tzinfo=UTC))
+    link_id, mac = token.rsplit("-", 1)
+    digest = salted_hmac("tact.messaging.portal.v2", link_id, algorithm="sha256").digest()
+    assert mac == base64.b32encode(digest[:10]).decode().lower()
+    reply = reply_token_make(creditor_id=3, debtor_id=42)
+    assert reply == f"3-42-{salted_hmac('tact.messaging.reply', '3-42').hexdigest()[:16]}"
