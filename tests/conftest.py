@@ -40,6 +40,10 @@ def pytest_configure(config):
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="tact-test-media-")
     # Online payment in the tests is the built-in test provider (as in `make demo`).
     settings.TACT_PAYMENT_PROVIDER = "test"
+    # PBKDF2 at Django's million rounds costs about a quarter of a CPU second per password;
+    # the suite hashes hundreds (every UserFactory, every form login). What the tests check
+    # is who may sign in, not the hash's strength; production keeps settings.PASSWORD_HASHERS.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def pytest_sessionstart(session):
