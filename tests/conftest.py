@@ -151,6 +151,17 @@ def page(browser):
     context.close()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request in German leaves German active in
+    the thread (LocaleMiddleware), and a later test's translated text would depend on order."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def creditor(db):
     from tests.factories import CreditorFactory
