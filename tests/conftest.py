@@ -86,48 +86,6 @@ def pytest_sessionstart(session):
             )
 
 
-# A table whose rolled-back rows pass this many is vacuumed between two tests (see below).
-DEAD_ROWS_TO_VACUUM = 2000
-_test_database = {"ready": False}
-
-
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup):
-    """pytest-django's test database, noting while it exists."""
-    _test_database["ready"] = True
-    yield
-    _test_database["ready"] = False
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item, nextitem):
-    """Vacuum the test database's bloated tables once a test has rolled back.
-
-    Every test's rows are rolled back, and rolled-back rows stay in the tables and their
-    indexes as dead rows until a VACUUM. With autovacuum off or slow (as on the CI machine),
-    the demo, benchmark and property tests leave hundreds of thousands of them, and every
-    later query scans them: the same test took twice as long after 20,000 dead invoice rows.
-    """
-    result = yield
-    _vacuum_dead_rows(item.config)
-    return result
-
-
-def _vacuum_dead_rows(config) -> None:
-    from django.db import connection
-    from pytest_django.plugin import blocking_manager_key
-
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return
-    if not _test_database["ready"]:
-        return
-    with config.stash[blocking_manager_key].unblock(), connection.cursor() as cursor:
-        cursor.execute("SELECT relname FROM pg_stat_user_tables WHERE n_dead_tup > %s", [DEAD_ROWS_TO_VACUUM])
-        tables = [connection.ops.quote_name(name) for (name,) in cursor.fetchall()]
-        if tables:
-            cursor.execute(f"VACUUM {', '.join(tables)}")
-
-
 @pytest.fixture(scope="session")
 def browser():
     if not os.path.exists(CHROMIUM):
