@@ -25,8 +25,7 @@ TODAY = date(2026, 3, 17)  # a Tuesday, no public holiday in DE, NL, BE or AT
 
 
 @pytest.fixture
-def demo(db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def demo(db):
     demo_load(slug="demo", debtors=60, today=TODAY, seed=3)
     return Creditor.objects.get(slug="demo")
 

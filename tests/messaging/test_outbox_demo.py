@@ -7,8 +7,6 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, date, datetime
 
-import pytest
-
 from tact.core.jobs import creditor_scope
 from tact.demo.services import demo_load
 from tact.dunning.models import Action, ActionStatus
@@ -21,11 +19,6 @@ from .outbox_support import clock_at, smtp_peer  # noqa: F401 (fixture)
 
 TODAY = date(2026, 3, 17)  # a Tuesday, no public holiday in DE, NL, BE or AT
 MORNING = datetime(2026, 3, 17, 9, 30, tzinfo=UTC)  # 10:30 in every demo country
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def test_on_the_demo_portfolio_every_planned_email_arrives_once(db, smtp_peer, settings, tmp_path):

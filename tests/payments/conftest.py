@@ -1,14 +1,26 @@
-"""Fixtures of the payments tests: a debtor with two open items (and a second creditor)."""
+"""Fixtures of the payments tests: a frozen clock, a debtor with two open items (and a second
+creditor)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django_scopes import scope
 
 from tests.factories import ContactFactory, DebtorFactory, InvoiceFactory
+
+# "Now" of every payments test: webhook signatures are checked against it.
+NOW = datetime(2025, 12, 1, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
 
 
 @pytest.fixture

@@ -4,11 +4,8 @@ chosen per creditor, and a webhook verified with that account's secret only."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core.management import call_command
 from django.db import connection
 from django_scopes import scope
@@ -22,21 +19,15 @@ from tact.payments.models import Checkout, ProviderAccount, WebhookEvent
 from tact.payments.providers import PROVIDERS
 from tact.payments.providers.stripe import StripeProvider, signature_header
 from tact.payments.selectors import provider_name_for
+from tests.payments.conftest import NOW
 from tests.payments.fakes import FakeApi, checkout_for
 from tests.payments.test_stripe import event, session
 
 pytestmark = pytest.mark.django_db
-NOW = datetime(2025, 12, 1, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))
 SESSIONS = "https://api.stripe.com/v1/checkout/sessions"
 BALANCE = "https://api.stripe.com/v1/balance"
 ACME_KEY, ACME_SECRET = "sk_test_acme_51HxAcmeKey0001", "whsec_acme_9d8c7b6a5f4e"
 RIVAL_KEY, RIVAL_SECRET = "sk_test_rival_51HxRivalKey02", "whsec_rival_1a2b3c4d5e6f"
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

@@ -7,12 +7,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django_scopes import scope
 
 from tact.ledger.models import Payment
@@ -22,17 +19,10 @@ from tact.payments.providers.mollie import MollieProvider
 from tests.payments.fakes import FakeApi, checkout_for
 
 pytestmark = pytest.mark.django_db
-NOW = datetime(2025, 12, 1, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))
 URL = "/payments/webhooks/mollie/"
 PAYMENTS = "https://api.mollie.com/v2/payments"
 PAYMENT_ID = "tr_5B8cwPMGnU6qLbRvo7qEZo"
 SIGNING_SECRET = "mollie_whsec_9f8e7d"
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

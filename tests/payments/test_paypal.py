@@ -15,12 +15,9 @@ import hashlib
 import hmac
 import json
 import zlib
-from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django_scopes import scope
 
 from tact.ledger.models import Payment
@@ -30,19 +27,12 @@ from tact.payments.providers.paypal import PayPalProvider
 from tests.payments.fakes import FakeApi, Request, checkout_for
 
 pytestmark = pytest.mark.django_db
-NOW = datetime(2025, 12, 1, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))
 URL = "/payments/webhooks/paypal/"
 API = "https://api-m.sandbox.paypal.com"
 ORDER = "5O190127TN364715T"
 CAPTURE = "2GG279541U471931P"
 WEBHOOK_ID = "4JH86294D6297924G"
 PAYPAL_KEY = b"paypal's signing key (stand-in)"
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django_scopes import scope
 
 from tact.ledger.models import Invoice, Payment
@@ -19,20 +18,14 @@ from tact.payments.errors import CheckoutInvalid
 from tact.payments.models import Checkout, WebhookEvent
 from tact.payments.providers import PROVIDERS
 from tact.payments.providers.stripe import StripeProvider
+from tests.payments.conftest import NOW
 from tests.payments.fakes import FakeApi, checkout_for
 
 pytestmark = pytest.mark.django_db
-NOW = datetime(2025, 12, 1, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))
 URL = "/payments/webhooks/stripe/"
 SECRET = "whsec_test_5f3c0a"
 SESSIONS = "https://api.stripe.com/v1/checkout/sessions"
 INTENT = "https://api.stripe.com/v1/payment_intents/pi_3MtwBwLkdIwHu7ix?expand%5B%5D=payment_method"
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

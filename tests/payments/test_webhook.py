@@ -9,7 +9,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django_scopes import scope
 
 from tact.audit.models import AuditEvent
@@ -21,16 +20,10 @@ from tact.payments.errors import CheckoutInvalid
 from tact.payments.models import Checkout, WebhookEvent
 from tact.payments.providers import test as provider
 from tact.payments.services import checkout_start
+from tests.payments.conftest import NOW
 
 pytestmark = pytest.mark.django_db
-NOW = datetime(2025, 12, 1, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))
 URL = "/payments/webhooks/test/"
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 def start(creditor, invoices, amount):
