@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import pytest
-import time_machine
 from django.core import mail
 from django_scopes import scope
 
 from tact.messaging.models import Message
-from tests.payments.test_webhook import NOW, deliver, start
+from tests.payments.test_webhook import deliver, start
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.django_db  # the payments conftest freezes the clock
 
 
 def test_a_paid_checkout_queues_one_thank_you_naming_the_amount_and_items(client, creditor, items):
