@@ -192,10 +192,12 @@ def test_from_the_email_to_a_defaulted_plan(page, smtp_peer, creditor, portfolio
     assert tomorrow["check"]["promises_kept"] == 0 and tomorrow["check"]["holds_ended"] == 0
     assert items_acted_on(tomorrow["actions"]) == {"RE-8001"}
     assert not items_acted_on(tomorrow["actions"]) & set(numbers.values())
-    # what reached the debtor since the reminder: the confirmations, once each, and no reminder
+    # what reached the debtor since the reminder: the confirmations (the online payment's
+    # too), once each, and no reminder
     subjects = [m["Subject"].strip() for m in mails_to(smtp_peer, "mara@debtor.example")][1:]
     assert sorted(subjects) == [
-        "Thank you for your promise", "We have received your objection", "Your payment plan is agreed"
+        "Thank you for your payment", "Thank you for your promise", "We have received your objection",
+        "Your payment plan is agreed",
     ]  # fmt: skip
 
     # -- the days pass: the first instalment is missed ----------------------------------------
