@@ -228,9 +228,10 @@ def dispute_decide(
     credit_amount: Decimal | None = None,
 ) -> Decided:
     """Decide a dispute: a credit note set against the item, or a rejection whose
-    explanation goes to the debtor by e-mail. Either way the dispute's hold ends: after a
-    rejection the claim stands and dunning starts over from the first due stage (the
-    ``resolved`` outcome of the hold); after a credit note the rest goes on where it was.
+    explanation goes to the debtor on its channel (e-mail, else a letter or an SMS). Either
+    way the dispute's hold ends: after a rejection the claim stands and dunning starts over
+    from the first due stage (the ``resolved`` outcome of the hold); after a credit note the
+    rest goes on where it was.
 
     Raises ArrangementInvalid naming the field; ToneRefused when the explanation is not
     polite enough to send.
@@ -335,7 +336,8 @@ def submission_resolve(
     mediator: str = "",
 ) -> Decided:
     """Close the task with an outcome (granted, declined, answered). The pause it put on
-    dunning ends; ``answer``, when given, goes to the debtor by e-mail and is kept.
+    dunning ends; ``answer``, when given, goes to the debtor on its channel (e-mail, else a
+    letter or an SMS) and is kept.
 
     Granted, the request is carried out: a cancellation by a credit note ``credit_note_number``
     of ``credit_amount`` set against the item it named (or ``credit_item``), booked through
