@@ -160,6 +160,9 @@ def test_write_an_e_mail_see_it_on_the_timeline_and_open_it_from_the_outbox(
 
     page.click("nav >> text=Outbox")
     expect(page.locator("#outbox-results")).to_contain_text("Müller Maschinenbau GmbH")
+    # htmx binds the filters once its deferred script has run: a change before that is lost
+    page.wait_for_load_state("load")
+    page.wait_for_function("() => window.htmx !== undefined")
     page.select_option("#id_status", "attention")
     expect(page).to_have_url(re.compile(r"status=attention"), timeout=15_000)  # the swap pushes the filter
     expect(page.locator("#outbox-results")).to_contain_text("No message matches.", timeout=15_000)
