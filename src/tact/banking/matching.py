@@ -48,14 +48,19 @@ LEGAL_FORMS = {
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"})
 _TOKENS = re.compile(r"[0-9A-Z]+")
 _WINDOW = 4
+_INITIALS = re.compile(r"\b(\w)\.(?=\w\.)")
+_WORDS = re.compile(r"[a-z0-9]+")
 
 
 def name_normal(name: str) -> str:
-    """A name for comparing: ascii, lower case, without punctuation and legal forms."""
-    text = unicodedata.normalize("NFKD", (name or "").translate(_UMLAUTS))
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    text = re.sub(r"\b(\w)\.(?=\w\.)", r"\1", text)  # b.v. -> bv., e.k. -> ek.
-    words = re.findall(r"[a-z0-9]+", text)
+    """A name for comparing: ascii, lower case, without punctuation and legal forms.
+    (An ascii name has no umlauts, nothing to decompose and no accents to drop.)"""
+    text = name or ""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text.translate(_UMLAUTS))
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    text = _INITIALS.sub(r"\1", text.lower())  # b.v. -> bv., e.k. -> ek.
+    words = _WORDS.findall(text)
     return " ".join(w for w in words if w not in LEGAL_FORMS)
 
 
@@ -86,28 +91,65 @@ def text_keys(text: str) -> list[str]:
     consecutive words (so ``RE 2025 00042`` is read as one number), in order.
 
     The same keys as ``number_key`` and ``loose_key`` of each run give, computed from the
-    words once (their digit groups, whether they hold a digit) rather than by regular
-    expressions per run: 100,000 lines spent most of their matching here."""
-    tokens = _TOKENS.findall((text or "").upper().translate(_UMLAUTS))
-    groups = [[g.lstrip("0") or "0" for g in _DIGIT_GROUPS.findall(t)] for t in tokens]
+    words once rather than by regular expressions per run: 100,000 lines spent most of their
+    matching here. Each word's digit groups are read once (a word of digits only or of
+    letters only, the most common, without a regular expression), and a run's keys grow
+    with it: its number key is the run without the letters before its first digit (the
+    words are letters and digits only), its loose key the digit groups so far."""
+    text = (text or "").upper()
+    tokens = _TOKENS.findall(text if text.isascii() else text.translate(_UMLAUTS))
+    if not tokens:
+        return []
+    dotted: list[str] = []  # a word's digit groups without leading zeros, joined by "."
+    counts: list[int] = []  # how many digit groups
+    sizes: list[int] = []  # their characters
+    for token in tokens:
+        if token.isdigit():
+            group = token.lstrip("0") or "0"
+            dotted.append(group)
+            counts.append(1)
+            sizes.append(len(group))
+        elif token.isalpha():
+            dotted.append("")
+            counts.append(0)
+            sizes.append(0)
+        else:
+            groups = [g.lstrip("0") or "0" for g in _DIGIT_GROUPS.findall(token)]
+            dotted.append(".".join(groups))
+            counts.append(len(groups))
+            sizes.append(sum(map(len, groups)))
+    if not any(counts):
+        return []
     keys: dict[str, None] = {}
-    for start in range(len(tokens)):
-        joined = ""
-        digits = False
-        loose: list[str] = []
+    count = len(tokens)
+    for start in range(count):
+        end = min(start + _WINDOW, count)
+        # After a word without digits, the runs from here that are shorter than four words
+        # give what the runs from that word gave: only the four-word run can add a key.
+        new_from = start + _WINDOW - 1 if start and not counts[start - 1] else start
+        if new_from >= end:
+            continue
+        stripped = ""  # the run from its first digit on
+        loose = ""
+        groups_in = size = 0
         loose_keys: list[str] = []
-        for offset, token in enumerate(tokens[start : start + _WINDOW]):
-            joined += token
-            digits = digits or bool(groups[start + offset])
-            if digits:
-                # number_key: the words are letters and digits only; drop the leading letters
-                # and zeros, keep three characters or more.
-                key = joined.lstrip(_LETTERS).lstrip("0")
+        for at in range(start, end):
+            if stripped:
+                stripped += tokens[at]
+            elif counts[at]:
+                stripped = tokens[at].lstrip(_LETTERS)
+            if counts[at]:
+                loose = f"{loose}.{dotted[at]}" if loose else dotted[at]
+                groups_in += counts[at]
+                size += sizes[at]
+            if at < new_from:
+                continue
+            if stripped:
+                key = stripped.lstrip("0")
                 if len(key) >= 3 and key[0].isdigit():
                     keys.setdefault(key, None)
-            loose = loose + groups[start + offset]
-            if offset >= 1 and len(loose) >= 2 and sum(len(g) for g in loose) >= 4:
-                loose_keys.append(".".join(loose))
+            if at > start and groups_in >= 2 and size >= 4:
+                loose_keys.append(loose)
         for key in loose_keys:  # after the run's number keys, as before
             keys.setdefault(key, None)
     return list(keys)
