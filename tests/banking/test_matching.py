@@ -67,6 +67,17 @@ def test_text_keys_join_numbers_split_by_spaces():
     assert "815" in text_keys("Zahlung Rg.Nr. 0815")
 
 
+def test_text_keys_are_each_runs_number_keys_then_its_loose_keys_in_order():
+    assert text_keys("Rg.-Nr. RE 2025 020762 danke") == [
+        "2025", "2025020762", "2025.20762", "2025020762DANKE", "20762", "20762DANKE",
+    ]  # fmt: skip
+    assert text_keys("Zahlung RE2025X0042, 2025 17") == [
+        "2025X0042", "2025X00422025", "2025X0042202517", "2025.42", "2025.42.2025", "2025.42.2025.17",
+        "2025", "202517", "2025.17",
+    ]  # fmt: skip
+    assert text_keys("Spende") == text_keys("") == []
+
+
 def test_inner_leading_zeros_are_tolerated():
     assert "2025.17" in text_keys("Lastschrift RE-2025-0017 Ruecklastschrift")
 
@@ -168,6 +179,37 @@ def test_a_second_line_for_the_same_invoice_does_not_take_it_again(portfolio):
 
     assert first.rule == "invoice_number"
     assert second.rule == "none"
+
+
+def test_the_next_line_sees_what_a_partial_payment_left_of_the_debtors_items(portfolio):
+    matcher = Matcher(portfolio, auto_confidence=90)
+
+    first = matcher.match(line("400.00", reference=rf(SCHMIDT)))
+    second = matcher.match(line("150.00", remittance="RE 2025 00051"))
+    third = matcher.match(line("120.00", reference=rf(SCHMIDT)))
+
+    assert (first.rule, first.confidence, first.facts["open_total"]) == ("reference", 95, "670.00")
+    assert (second.rule, second.confidence, second.named) == ("invoice_number", 95, [3])
+    assert (second.facts["named_open"], second.facts["open_total"]) == ("150.00", "270.00")
+    assert (third.rule, third.confidence, third.facts["open_total"]) == ("reference", 99, "120.00")
+    assert matcher.open_items(SCHMIDT) == []
+    assert matcher.total(SCHMIDT) == 0
+
+
+def test_an_invoice_number_key_shared_by_two_debtors_names_both(portfolio):
+    twin = item(6, "2025-00042", KIOSK, "50.00")
+    portfolio.items[twin.id] = twin
+    portfolio.by_debtor[KIOSK].append(twin)
+
+    match = Matcher(portfolio, auto_confidence=90).match(line("1190.00", remittance="Rechnung RE 2025 00042"))
+
+    assert (match.rule, match.confidence, match.debtor_id, match.named) == (
+        "invoice_number",
+        95,
+        MUELLER,
+        [1],
+    )
+    assert match.facts["other_debtors"] == ["Kiosk am Eck (K3)"]
 
 
 def test_subset_search_finds_the_smallest_set_of_up_to_four_items():

@@ -48,14 +48,19 @@ LEGAL_FORMS = {
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"})
 _TOKENS = re.compile(r"[0-9A-Z]+")
 _WINDOW = 4
+_INITIALS = re.compile(r"\b(\w)\.(?=\w\.)")
+_WORDS = re.compile(r"[a-z0-9]+")
 
 
 def name_normal(name: str) -> str:
-    """A name for comparing: ascii, lower case, without punctuation and legal forms."""
-    text = unicodedata.normalize("NFKD", (name or "").translate(_UMLAUTS))
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    text = re.sub(r"\b(\w)\.(?=\w\.)", r"\1", text)  # b.v. -> bv., e.k. -> ek.
-    words = re.findall(r"[a-z0-9]+", text)
+    """A name for comparing: ascii, lower case, without punctuation and legal forms.
+    (An ascii name has no umlauts, nothing to decompose and no accents to drop.)"""
+    text = name or ""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text.translate(_UMLAUTS))
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    text = _INITIALS.sub(r"\1", text.lower())  # b.v. -> bv., e.k. -> ek.
+    words = _WORDS.findall(text)
     return " ".join(w for w in words if w not in LEGAL_FORMS)
 
 
@@ -86,28 +91,65 @@ def text_keys(text: str) -> list[str]:
     consecutive words (so ``RE 2025 00042`` is read as one number), in order.
 
     The same keys as ``number_key`` and ``loose_key`` of each run give, computed from the
-    words once (their digit groups, whether they hold a digit) rather than by regular
-    expressions per run: 100,000 lines spent most of their matching here."""
-    tokens = _TOKENS.findall((text or "").upper().translate(_UMLAUTS))
-    groups = [[g.lstrip("0") or "0" for g in _DIGIT_GROUPS.findall(t)] for t in tokens]
+    words once rather than by regular expressions per run: 100,000 lines spent most of their
+    matching here. Each word's digit groups are read once (a word of digits only or of
+    letters only, the most common, without a regular expression), and a run's keys grow
+    with it: its number key is the run without the letters before its first digit (the
+    words are letters and digits only), its loose key the digit groups so far."""
+    text = (text or "").upper()
+    tokens = _TOKENS.findall(text if text.isascii() else text.translate(_UMLAUTS))
+    if not tokens:
+        return []
+    dotted: list[str] = []  # a word's digit groups without leading zeros, joined by "."
+    counts: list[int] = []  # how many digit groups
+    sizes: list[int] = []  # their characters
+    for token in tokens:
+        if token.isdigit():
+            group = token.lstrip("0") or "0"
+            dotted.append(group)
+            counts.append(1)
+            sizes.append(len(group))
+        elif token.isalpha():
+            dotted.append("")
+            counts.append(0)
+            sizes.append(0)
+        else:
+            groups = [g.lstrip("0") or "0" for g in _DIGIT_GROUPS.findall(token)]
+            dotted.append(".".join(groups))
+            counts.append(len(groups))
+            sizes.append(sum(map(len, groups)))
+    if not any(counts):
+        return []
     keys: dict[str, None] = {}
-    for start in range(len(tokens)):
-        joined = ""
-        digits = False
-        loose: list[str] = []
+    count = len(tokens)
+    for start in range(count):
+        end = min(start + _WINDOW, count)
+        # After a word without digits, the runs from here that are shorter than four words
+        # give what the runs from that word gave: only the four-word run can add a key.
+        new_from = start + _WINDOW - 1 if start and not counts[start - 1] else start
+        if new_from >= end:
+            continue
+        stripped = ""  # the run from its first digit on
+        loose = ""
+        groups_in = size = 0
         loose_keys: list[str] = []
-        for offset, token in enumerate(tokens[start : start + _WINDOW]):
-            joined += token
-            digits = digits or bool(groups[start + offset])
-            if digits:
-                # number_key: the words are letters and digits only; drop the leading letters
-                # and zeros, keep three characters or more.
-                key = joined.lstrip(_LETTERS).lstrip("0")
+        for at in range(start, end):
+            if stripped:
+                stripped += tokens[at]
+            elif counts[at]:
+                stripped = tokens[at].lstrip(_LETTERS)
+            if counts[at]:
+                loose = f"{loose}.{dotted[at]}" if loose else dotted[at]
+                groups_in += counts[at]
+                size += sizes[at]
+            if at < new_from:
+                continue
+            if stripped:
+                key = stripped.lstrip("0")
                 if len(key) >= 3 and key[0].isdigit():
                     keys.setdefault(key, None)
-            loose = loose + groups[start + offset]
-            if offset >= 1 and len(loose) >= 2 and sum(len(g) for g in loose) >= 4:
-                loose_keys.append(".".join(loose))
+            if at > start and groups_in >= 2 and size >= 4:
+                loose_keys.append(loose)
         for key in loose_keys:  # after the run's number keys, as before
             keys.setdefault(key, None)
     return list(keys)
@@ -136,7 +178,37 @@ def subset_summing(values: list[Decimal], target: Decimal, *, max_size: int) -> 
     return None
 
 
-@dataclass
+class _Index:
+    """Open items by a key that nearly always names one item (an invoice-number key, an
+    amount), kept as ids: the first id of a key in one dict, the rare further ones in another.
+
+    A list of items per key, 300,000 lists for 100,000 open items, made building the
+    matcher twice as slow, most of it in the garbage collector's passes over them; a dict of
+    keys and ids holds nothing it has to walk."""
+
+    __slots__ = ("items", "first", "more")
+
+    def __init__(self, items: dict[int, Item]) -> None:
+        self.items = items
+        self.first: dict = {}
+        self.more: dict = {}
+
+    def add(self, key, item_id: int) -> None:
+        if self.first.setdefault(key, item_id) != item_id:
+            self.more.setdefault(key, []).append(item_id)
+
+    def get(self, key) -> tuple[Item, ...]:
+        """The items of ``key``, in the order they were added."""
+        found = self.first.get(key)
+        if found is None:
+            return ()
+        more = self.more.get(key)
+        if more:
+            return tuple(self.items[i] for i in (found, *more))
+        return (self.items[found],)
+
+
+@dataclass(slots=True)
 class Line:
     """What matching needs of a bank line."""
 
@@ -150,7 +222,7 @@ class Line:
     keys: list[str] | None = None  # the invoice-number keys of the text, once read
 
 
-@dataclass
+@dataclass(slots=True)
 class Match:
     rule: str  # one of RULES, or "none"
     confidence: int  # percent
@@ -168,20 +240,20 @@ class Matcher:
         # item id -> what is open of it after the sure matches of this batch took their part
         # (items no match took are not in it: their open amount is the portfolio's).
         self.left: dict[int, Decimal] = {}
-        self.by_key: dict[str, list[Item]] = defaultdict(list)
-        self.by_amount: dict[Decimal, list[Item]] = defaultdict(list)
+        self.by_key = _Index(portfolio.items)
+        self.by_amount = _Index(portfolio.items)
         for item in portfolio.items.values():
             key, loose = number_key(item.number), loose_key(item.number)
             if key:
-                self.by_key[key].append(item)
+                self.by_key.add(key, item.id)
             if loose and loose != key:
-                self.by_key[loose].append(item)
-            self.by_amount[item.open_amount].append(item)
+                self.by_key.add(loose, item.id)
+            self.by_amount.add(item.open_amount, item.id)
         self._names: dict[str, list[int]] | None = None
         self._normal: dict[int, str] = {}
         self._payers: dict[str, str] = {}  # payer name -> name_normal (asked by up to three rules)
-        # A debtor's open items and their total, kept until a claim changes them: the rules
-        # ask for them several times per line.
+        # A debtor's open items (kept up to date by ``claim``) and their total (until a claim
+        # changes it): the rules ask for them several times per line.
         self._open: dict[int, list[Item]] = {}
         self._total: dict[int, Decimal] = {}
 
@@ -203,7 +275,10 @@ class Matcher:
     def total(self, debtor_id: int) -> Decimal:
         found = self._total.get(debtor_id)
         if found is None:
-            found = self._total[debtor_id] = sum((self.open_of(i) for i in self.open_items(debtor_id)), ZERO)
+            left = self.left
+            found = self._total[debtor_id] = sum(
+                [left.get(i.id, i.open_amount) for i in self.open_items(debtor_id)], ZERO
+            )
         return found
 
     def payer_normal(self, name: str) -> str:
@@ -216,31 +291,45 @@ class Matcher:
         number, name, _ = self.portfolio.debtors.get(debtor_id, ("?", "?", ""))
         return f"{name} ({number})"
 
+    def debtor_normal(self, debtor_id: int) -> str:
+        found = self._normal.get(debtor_id)
+        if found is None:
+            found = self._normal[debtor_id] = name_normal(self.portfolio.debtors[debtor_id][1])
+        return found
+
     def names(self) -> dict[str, list[int]]:
         if self._names is None:
             found: dict[str, list[int]] = defaultdict(list)
-            for pk, (_number, name, _cur) in self.portfolio.debtors.items():
-                normal = name_normal(name)
+            for pk in self.portfolio.debtors:
+                normal = self.debtor_normal(pk)
                 if normal:
                     found[normal].append(pk)
             self._names = dict(found)
         return self._names
 
     def claim(self, match: Match, amount: Decimal) -> None:
-        """Take what a sure match will allocate off the items, so later lines see the rest."""
+        """Take what a sure match will allocate off the items, so later lines see the rest.
+
+        The debtor's list of open items loses the items paid in full rather than being read
+        again; the total is summed again when asked (a difference kept instead could show
+        another number of decimals than the sum)."""
         if match.debtor_id is None or match.confidence < self.auto_confidence:
             return
         left = amount
-        items = self.open_items(match.debtor_id)
-        named = [self.portfolio.items[i] for i in match.named if i in self.portfolio.items]
-        for item in [*named, *[i for i in items if i.id not in set(match.named)]]:
+        items, opened = self.portfolio.items, self.left
+        named = set(match.named)
+        rest = [i for i in self.open_items(match.debtor_id) if i.id not in named]
+        for item in [*(items[i] for i in match.named if i in items), *rest]:
             if left <= 0:
                 break
-            part = min(self.open_of(item), left)
+            open_amount = opened.get(item.id, item.open_amount)
+            part = min(open_amount, left)
             if part > 0:
-                self.left[item.id] = self.open_of(item) - part
-                self._open.pop(item.debtor_id, None)
+                remaining = opened[item.id] = open_amount - part
                 self._total.pop(item.debtor_id, None)
+                cached = self._open.get(item.debtor_id)
+                if cached is not None and not remaining > 0:
+                    self._open[item.debtor_id] = [i for i in cached if i.id != item.id]
                 left -= part
 
     # -- the rules -------------------------------------------------------------------------
@@ -286,29 +375,33 @@ class Matcher:
     def _invoice_numbers(self, line: Line, tried: list[str]) -> Match | None:
         found: dict[int, Item] = {}
         line.keys = text_keys(line.remittance)
+        left, by_key = self.left, self.by_key
         for key in line.keys:
-            for item in self.by_key.get(key, ()):
-                if self.open_of(item) > 0:
+            for item in by_key.get(key):
+                if left.get(item.id, item.open_amount) > 0:
                     found.setdefault(item.id, item)
         if not found:
             return None
         groups: dict[int, list[Item]] = defaultdict(list)
         for item in found.values():
             groups[item.debtor_id].append(item)
-        exact = [d for d, items in groups.items() if sum(self.open_of(i) for i in items) == line.amount]
+        # What is open of each debtor's named items, summed once (exact, so in any order).
+        named_open = {
+            d: sum([left.get(i.id, i.open_amount) for i in items], ZERO) for d, items in groups.items()
+        }
+        exact = [d for d, total in named_open.items() if total == line.amount]
         if len(exact) == 1:
             debtor_id, confidence = exact[0], 95
         elif len(groups) == 1:
             debtor_id = next(iter(groups))
-            confidence = 80 if line.amount < sum(self.open_of(i) for i in groups[debtor_id]) else 75
+            confidence = 80 if line.amount < named_open[debtor_id] else 75
         else:
             debtor_id = max(groups, key=lambda d: (len(groups[d]), -d))
             confidence = 50
         items = sorted(groups[debtor_id], key=lambda i: (i.due_on, i.id))
-        named_total = sum((self.open_of(i) for i in items), ZERO)
         facts = {
             "invoices": [i.number for i in items],
-            "named_open": str(named_total),
+            "named_open": str(named_open[debtor_id]),
             **self._amount_facts(debtor_id, line.amount),
         }
         if len(groups) > 1:
@@ -343,12 +436,10 @@ class Matcher:
         if not payer:
             return None
         best: tuple[float, Item] | None = None
-        for item in self.by_amount.get(line.amount, ()):
+        for item in self.by_amount.get(line.amount):
             if self.open_of(item) != line.amount:
                 continue
-            if item.debtor_id not in self._normal:
-                self._normal[item.debtor_id] = name_normal(self.portfolio.debtors[item.debtor_id][1])
-            score = fuzz.token_set_ratio(payer, self._normal[item.debtor_id])
+            score = fuzz.token_set_ratio(payer, self.debtor_normal(item.debtor_id))
             if score >= NAME_SCORE_MIN and (best is None or score > best[0]):
                 best = (score, item)
         if best is None:
