@@ -9,9 +9,10 @@ from datetime import date
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Sum
 
 from tact.banking.labels import explain
-from tact.banking.models import BankTransaction, LineStatus, Suggestion
+from tact.banking.models import BankTransaction, LineStatus, Statement, Suggestion
 from tact.banking.services import statement_import
 from tact.core.jobs import creditor_scope
 from tact.demo.bank_statement import demo_bank_statement
@@ -37,6 +38,12 @@ def test_a_demo_statement_books_the_sure_lines_and_the_cycle_leaves_the_paid_ite
 
         summary = statement_import(creditor=demo, data=plan.data, filename="demo.xml", by="test")
         cycle_run(creditor=demo, run_on=TODAY)
+
+        # the statement reads as a bank's: the day's period and balances that add up
+        statement = Statement.objects.get(pk=summary.statement_ids[0])
+        assert statement.from_on == statement.to_on == TODAY
+        lines = BankTransaction.objects.filter(statement=statement).aggregate(total=Sum("amount"))["total"]
+        assert statement.closing_balance - statement.opening_balance == lines
 
         counts = plan.counts
         assert summary.transactions == sum(counts.values())

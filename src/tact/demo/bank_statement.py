@@ -16,6 +16,7 @@ matches, which lines wait as suggestions, which stay unmatched.
 from __future__ import annotations
 
 import random
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -165,14 +166,38 @@ def demo_bank_statement(
             plan.suggested.append(item.number)
         counts[kind] += 1
     rng.shuffle(entries)
+    # The balances a bank prints around the day's lines: the opening one made up, the closing
+    # one that plus the lines (the upload page shows the period and the closing balance).
+    opening = Decimal(rng.randrange(2_500_000, 9_000_000)) / 100
+    closing = opening + sum(
+        (
+            Decimal(value) * (1 if sign == "CRDT" else -1)
+            for value, sign in _AMOUNTS.findall("".join(entries))
+        ),
+        Decimal(0),
+    )
     head = (
         f'<?xml version="1.0" encoding="UTF-8"?><Document xmlns="{NAMESPACE}"><BkToCstmrStmt>'
         f"<GrpHdr><MsgId>DEMO-{today:%Y%m%d}-{seed}</MsgId><CreDtTm>{today}T06:00:00</CreDtTm></GrpHdr>"
-        f"<Stmt><Id>DEMO-{today:%Y%m%d}-{seed}</Id><Acct><Id><IBAN>{creditor.iban}</IBAN></Id>"
-        f"<Ccy>{creditor.currency}</Ccy></Acct>"
+        f"<Stmt><Id>DEMO-{today:%Y%m%d}-{seed}</Id><ElctrncSeqNb>{today.timetuple().tm_yday}</ElctrncSeqNb>"
+        f"<CreDtTm>{today}T06:00:00</CreDtTm>"
+        f"<FrToDt><FrDtTm>{today}T00:00:00</FrDtTm><ToDtTm>{today}T23:59:59</ToDtTm></FrToDt>"
+        f"<Acct><Id><IBAN>{creditor.iban}</IBAN></Id><Ccy>{creditor.currency}</Ccy></Acct>"
+        + _balance("OPBD", opening, creditor.currency, today - timedelta(days=1))
+        + _balance("CLBD", closing, creditor.currency, today)
     )
     plan.data = (head + "\n".join(entries) + "</Stmt></BkToCstmrStmt></Document>\n").encode()
     return plan
+
+
+_AMOUNTS = re.compile(r'<Amt Ccy="[A-Z]{3}">([0-9.]+)</Amt><CdtDbtInd>(CRDT|DBIT)</CdtDbtInd>')
+
+
+def _balance(code: str, amount: Decimal, currency: str, day: date) -> str:
+    return (
+        f'<Bal><Tp><CdOrPrtry><Cd>{code}</Cd></CdOrPrtry></Tp><Amt Ccy="{currency}">{abs(amount):.2f}</Amt>'
+        f"<CdtDbtInd>{'CRDT' if amount >= 0 else 'DBIT'}</CdtDbtInd><Dt><Dt>{day}</Dt></Dt></Bal>"
+    )
 
 
 def _returns(*, creditor: Creditor, today: date, count: int) -> list[tuple[str, Decimal, int]]:
