@@ -35,7 +35,7 @@ from tact.ledger.services import (
 from tact.tenancy.models import Creditor
 
 from .. import conf, hooks
-from ..errors import InvalidSplit, StatementRefused
+from ..errors import StatementRefused
 from ..matching import PAID_TWICE_AFTER, Line, Match, Matcher, text_keys
 from ..models import (
     BankTransaction,
@@ -56,6 +56,7 @@ from ..selectors import (
     payment_of_line,
     portfolio_load,
 )
+from .layouts import csv_mapping_for
 
 ZERO = Decimal("0")
 LEARN_FROM = {"reference", "invoice_number"}  # sure rules whose payer IBAN tact keeps
@@ -110,49 +111,6 @@ def _check(*, creditor: Creditor, statements: Sequence[ParsedStatement], filenam
                 problem=f"amounts in {', '.join(other)}; {creditor.legal_name} books in {creditor.currency}. "
                 "Nothing was imported.",
             )
-
-
-def csv_mapping_for(*, name: str | None) -> CsvMapping | None:
-    if name:
-        return CsvMapping.objects.filter(name=name).first()
-    return CsvMapping.objects.filter(is_default=True).first()
-
-
-@transaction.atomic
-def csv_mapping_save(
-    *,
-    creditor: Creditor,
-    name: str,
-    columns: dict[str, str],
-    options: dict[str, str],
-    is_default: bool,
-    by: Any,
-) -> CsvMapping:
-    """Save (or replace) a named layout of the creditor's bank CSV exports."""
-    from ..parsers.csvfile import FIELDS
-
-    name = name.strip()
-    if not name:
-        raise InvalidSplit(problem="name: a mapping needs a name.")
-    unknown = sorted(set(columns) - set(FIELDS))
-    if unknown:
-        raise InvalidSplit(
-            problem=f"columns: unknown field(s) {', '.join(unknown)}; fields: {', '.join(FIELDS)}."
-        )
-    if "booked_on" not in columns or not (
-        {"amount"} <= columns.keys() or {"credit", "debit"} <= columns.keys()
-    ):
-        raise InvalidSplit(problem="columns: a mapping names booked_on and amount (or credit and debit).")
-    if is_default:
-        CsvMapping.objects.filter(is_default=True).exclude(name=name).update(is_default=False)
-    mapping, _ = CsvMapping.objects.update_or_create(
-        creditor=creditor,
-        name=name,
-        defaults={"columns": columns, "options": options, "is_default": is_default},
-    )
-    audit_record(creditor=creditor, actor=by, action="bank_csv_mapping_saved", subject=mapping,
-                 after={"columns": columns, "options": options, "is_default": is_default})  # fmt: skip
-    return mapping
 
 
 def statement_import(
