@@ -3,6 +3,7 @@
 from .imports import ImportSummary as ImportSummary
 from .imports import lines_match as lines_match
 from .imports import statement_import as statement_import
+from .layouts import csv_mapping_delete as csv_mapping_delete
 from .layouts import csv_mapping_for as csv_mapping_for
 from .layouts import csv_mapping_save as csv_mapping_save
 from .reconcile import payer_learn as payer_learn

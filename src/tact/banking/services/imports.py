@@ -120,6 +120,7 @@ def statement_import(
     filename: str,
     by: Any,
     mapping: CsvMapping | None = None,
+    use_default: bool = True,
     auto_confidence: int | None = None,
     max_bytes: int | None = None,
 ) -> ImportSummary:
@@ -129,9 +130,12 @@ def statement_import(
     (another account, another currency); then nothing is written. Example: a camt.053 with
     4 lines, one seen before → {"statements": 1, "transactions": 3, ..., "duplicates": 1}.
     ``max_bytes`` overrides the size limit of the settings (the benchmark's 40 MB file).
+    A CSV is read with ``mapping``, else with the creditor's default layout, unless
+    ``use_default`` is off (the upload page, where "recognise the columns" is a choice).
     """
     with gc_paused():  # a large statement: millions of objects that live to the end
-        mapping = mapping or csv_mapping_for(name=None)
+        if mapping is None and use_default:
+            mapping = csv_mapping_for(name=None)
         parsed = statements_read(
             data,
             filename=filename,
