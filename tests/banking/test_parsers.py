@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tact.banking.errors import StatementUnreadable
-from tact.banking.parsers import format_detect, statements_read
+from tact.banking.parsers import csv_sample_read, format_detect, statements_read
 
 SAMPLES = Path(__file__).parent / "samples"
 CREDITOR_IBAN = "DE89370400440532013000"
@@ -197,6 +197,23 @@ def test_any_bytes_end_in_statements_or_a_clean_error(data):
     for statement in statements:
         for line in statement.lines:
             assert isinstance(line.amount, Decimal)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.one_of(
+        st.binary(max_size=400),
+        st.text(alphabet=";,\t|\n\"' .-+0123456789abcBetragDatumäü", max_size=400).map(str.encode),
+    )
+)
+def test_any_bytes_end_in_a_csv_sample_or_a_clean_error(data):
+    try:
+        sample = csv_sample_read(data, filename="fuzz")
+    except StatementUnreadable as exc:
+        assert exc.message.startswith("fuzz: ")
+        return
+    assert set(sample.recognised.values()) <= set(sample.headers)
+    assert sample.decimal in ("", ",", ".")
 
 
 MT940_PARTS = [":20:X\n", ":25:37040044/0532013000\n", ":25:DE89\n", ":60F:C251103EUR12,00\n", ":60F:C991399EUR1\n",

@@ -34,3 +34,14 @@ class InvalidSplit(ValidationFailed):
 
 class BankingNotFound(NotFound):
     code = "not_found"
+
+
+class InvalidCsvMapping(ValidationFailed):
+    """A CSV layout that cannot be saved. ``problems``: one ``{"field", "reason", "problem"}`` per
+    fault, ``field`` one of ours (``booked_on``), an option (``decimal``) or ``name``; ``reason``
+    a stable code a screen translates (``required``, ``pair``, ``taken``, ``invalid``, …)."""
+
+    code = "invalid_csv_mapping"
+
+    def __init__(self, *, problems: list[dict[str, str]]) -> None:
+        super().__init__(" ".join(f"{p['field']}: {p['problem']}" for p in problems), problems=problems)

@@ -187,7 +187,8 @@ class PayerAccount(models.Model):
 
 class CsvMapping(SavedLayout):
     """A creditor's saved layout of its bank's CSV export
-    (options: {"delimiter": ";", "decimal": ",", "date_format": "%d.%m.%Y", "encoding": "cp1252"})."""
+    (options: {"delimiter": ";", "decimal": ",", "date_format": "%d.%m.%Y"}; the encoding is
+    detected, as for every statement)."""
 
     class Meta:
         constraints = [

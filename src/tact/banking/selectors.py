@@ -1,4 +1,4 @@
-"""Reads of the banking app: what matching needs in a few queries, and the reconciliation lists."""
+"""Reads of the banking app: what matching needs in a few queries, the reconciliation lists, CSV layouts."""
 
 from __future__ import annotations
 
@@ -15,9 +15,13 @@ from tact.core.bulk import text_array
 from tact.ledger.allocation import open_items_locked
 from tact.ledger.models import Allocation, Debtor, Invoice, InvoiceKind, Payment
 
-from .models import BankTransaction, LineStatus, PayerAccount, Suggestion, SuggestionStatus
+from .models import BankTransaction, CsvMapping, LineStatus, PayerAccount, Suggestion, SuggestionStatus
+from .parsers import Sample, csv_sample_read, csvfile
 
 ZERO = Decimal("0")
+# What a CSV layout names: our fields, and the date formats the parser knows.
+CSV_FIELDS = csvfile.FIELDS
+CSV_DATE_FORMATS = csvfile.DATE_FORMATS
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,3 +215,19 @@ def debtor_credit(*, debtor: Debtor) -> Decimal:
     paid = Payment.objects.filter(debtor=debtor).aggregate(s=Sum("amount"))["s"] or ZERO
     allocated = Allocation.objects.filter(payment__debtor=debtor).aggregate(s=Sum("amount"))["s"] or ZERO
     return paid - allocated
+
+
+def csv_mappings() -> list[CsvMapping]:
+    """The creditor's saved CSV layouts, the default first."""
+    return list(CsvMapping.objects.order_by("-is_default", "name", "pk"))
+
+
+def csv_mapping_get(*, mapping_id: int) -> CsvMapping | None:
+    return CsvMapping.objects.filter(pk=mapping_id).first()
+
+
+def csv_layout_sample(*, data: bytes, filename: str, mapping: CsvMapping | None = None) -> Sample:
+    """The header and first lines of a sample CSV export, read as an import reads the file,
+    with the columns tact recognises (or, editing ``mapping``, those it names). Raises
+    StatementUnreadable."""
+    return csv_sample_read(data, filename=filename, columns=mapping.columns if mapping else None)

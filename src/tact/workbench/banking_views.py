@@ -1,4 +1,5 @@
-"""The bank pages: upload a statement; reconcile what tact did not book by itself.
+"""The bank pages: upload a statement; reconcile what tact did not book by itself; save the
+layouts of the bank's CSV export.
 
 Views parse, call one banking service or selector, and render. Each runs in the creditor's
 scope (the tenancy middleware), so another creditor's line or suggestion answers 404.
@@ -10,11 +11,13 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tact.banking import selectors as bank_selectors
 from tact.banking import services as bank_services
+from tact.banking.errors import InvalidCsvMapping
 from tact.banking.labels import explain, rule_name
 from tact.banking.models import (
     BankTransaction,
@@ -27,7 +30,17 @@ from tact.banking.models import (
 from tact.core.errors import TactError
 from tact.ledger.models import Debtor, Invoice
 
-from .banking_forms import BulkAcceptForm, SplitForm, StatementUploadForm
+from .banking_forms import (
+    BulkAcceptForm,
+    CsvLayoutForm,
+    CsvSampleForm,
+    SplitForm,
+    StatementUploadForm,
+    layout_initial,
+    layout_row,
+    sample_of_token,
+    sample_token,
+)
 from .views import member_required, require
 
 RECONCILE_PER_PAGE = 100
@@ -36,20 +49,24 @@ RECONCILE_PER_PAGE = 100
 @require_http_methods(["GET", "POST"])
 @member_required
 def bank_upload(request: HttpRequest) -> HttpResponse:
-    mappings = list(CsvMapping.objects.order_by("name"))
+    mappings = bank_selectors.csv_mappings()
     form = StatementUploadForm(mappings=mappings)
     status = 200
+    layout_needed = False
     if request.method == "POST":
         require(request, "import")
         form = StatementUploadForm(request.POST, request.FILES, mappings=mappings)
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
+                # The layout chosen, or none when "recognise the columns" is: the default is preselected.
                 summary = bank_services.statement_import(creditor=request.creditor, data=upload.read(),
                                                          filename=upload.name, by=request.user,
-                                                         mapping=form.chosen_mapping())  # fmt: skip
+                                                         mapping=form.chosen_mapping(),
+                                                         use_default=False)  # fmt: skip
             except TactError as exc:
                 form.add_error("file", exc.message)
+                layout_needed = exc.facts.get("reason") == "csv_layout"
             else:
                 messages.success(request, _(
                     "%(transactions)s new lines (%(duplicates)s seen before): %(matched)s booked, "
@@ -59,7 +76,8 @@ def bank_upload(request: HttpRequest) -> HttpResponse:
         status = 400
     statements = Statement.objects.order_by("-created_at", "-id")[:20]
     return render(request, "workbench/banking/upload.html",
-                  {"form": form, "statements": statements}, status=status)  # fmt: skip
+                  {"form": form, "statements": statements, "layout_needed": layout_needed},
+                  status=status)  # fmt: skip
 
 
 def _rows(lines):
@@ -180,3 +198,99 @@ def bank_line(request: HttpRequest, line_id: int) -> HttpResponse:
     context = {"line": line, "form": form, "debtor": debtor, "items": items,
                "item_fields": [(item, form[f"item_{item.pk}"]) for item in items]}  # fmt: skip
     return render(request, "workbench/banking/line.html", context, status=status)
+
+
+# -- CSV layouts --------------------------------------------------------------------------
+
+
+def _layout(mapping_id: int) -> CsvMapping:
+    mapping = bank_selectors.csv_mapping_get(mapping_id=mapping_id)
+    if mapping is None:
+        raise Http404
+    return mapping
+
+
+@require_http_methods(["GET"])
+@member_required
+def bank_layouts(request: HttpRequest) -> HttpResponse:
+    """The creditor's saved layouts of its bank's CSV export; every member may look at them."""
+    layouts = [layout_row(m) for m in bank_selectors.csv_mappings()]
+    return render(request, "workbench/banking/layouts.html", {"layouts": layouts})
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def bank_layout_edit(request: HttpRequest, mapping_id: int | None = None) -> HttpResponse:
+    """A new layout from a sample file, or a saved one changed: with a new sample (its columns
+    to choose from) or without (the headers typed). Reading a sample stores nothing; the
+    sample shown travels signed in the form, so a refused save shows it again."""
+    require(request, "import")
+    mapping = _layout(mapping_id) if mapping_id is not None else None
+    sample_form = CsvSampleForm()
+    form, sample, filename, status = None, None, "", 200
+    if request.method == "POST" and "read" in request.POST:
+        sample_form = CsvSampleForm(request.POST, request.FILES)
+        if sample_form.is_valid():
+            upload = sample_form.cleaned_data["file"]
+            try:
+                sample = bank_selectors.csv_layout_sample(
+                    data=upload.read(), filename=upload.name, mapping=mapping
+                )
+            except TactError as exc:
+                sample_form.add_error("file", exc.message)
+            else:
+                filename = upload.name
+                has_default = any(m.is_default for m in bank_selectors.csv_mappings())
+                initial = layout_initial(
+                    mapping=mapping, sample=sample, filename=filename, has_default=has_default
+                )
+                initial["sample"] = sample_token(filename=filename, sample=sample)
+                form = CsvLayoutForm(headers=sample.headers, initial=initial, mapping=mapping)
+        status = 200 if form is not None else 400
+    elif request.method == "POST":
+        shown = sample_of_token(request.POST.get("sample", ""))
+        if shown is not None:
+            filename, sample = shown
+        form = CsvLayoutForm(request.POST, headers=sample.headers if sample else None, mapping=mapping)
+        if form.is_valid():
+            try:
+                saved = bank_services.csv_mapping_save(
+                    creditor=request.creditor, name=form.cleaned_data["name"], columns=form.columns(),
+                    options=form.options(), is_default=form.cleaned_data["is_default"], by=request.user,
+                    mapping=mapping, replace=False,
+                )  # fmt: skip
+            except InvalidCsvMapping as exc:
+                form.add_mapping_errors(exc)
+            else:
+                messages.success(request, _("The CSV layout “%(name)s” was saved.") % {"name": saved.name})
+                return redirect("workbench:bank_layouts")
+        status = 400
+    if form is None and mapping is not None:
+        form = CsvLayoutForm(
+            headers=None, initial=layout_initial(mapping=mapping, sample=None), mapping=mapping
+        )
+    context = {"mapping": mapping, "sample_form": sample_form, "form": form, "sample": sample,
+               "sample_filename": filename}  # fmt: skip
+    return render(request, "workbench/banking/layout_edit.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def bank_layout_delete(request: HttpRequest, mapping_id: int) -> HttpResponse:
+    """Ask, then delete a saved CSV layout."""
+    require(request, "import")
+    mapping = _layout(mapping_id)
+    if request.method == "POST":
+        bank_services.csv_mapping_delete(mapping=mapping, by=request.user)
+        messages.success(request, _("The CSV layout “%(name)s” was deleted.") % {"name": mapping.name})
+        return redirect("workbench:bank_layouts")
+    context = {
+        "title": _("Delete the CSV layout “%(name)s”?") % {"name": mapping.name},
+        "text": _(
+            "CSV statements of this layout are then read by their headers, or with another layout. "
+            "Statements imported with it stay as they are."
+        ),
+        "action": _("Delete"),
+        "back": reverse("workbench:bank_layouts"),
+    }
+    return render(request, "workbench/confirm.html", context)

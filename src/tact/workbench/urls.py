@@ -109,9 +109,13 @@ urlpatterns = [
     path("messages/", messaging.outbox, name="outbox"),
     path("messages/<int:message_id>/", messaging.message_detail, name="message"),
     path("messages/<int:message_id>/letter.pdf", messaging.message_letter, name="message_letter"),
-    # banking: statement upload and reconciliation
+    # banking: statement upload, reconciliation and CSV layouts
     path("bank/", banking.bank_upload, name="bank_upload"),
     path("bank/reconcile/", banking.bank_reconcile, name="bank_reconcile"),
+    path("bank/layouts/", banking.bank_layouts, name="bank_layouts"),
+    path("bank/layouts/new/", banking.bank_layout_edit, name="bank_layout_new"),
+    path("bank/layouts/<int:mapping_id>/", banking.bank_layout_edit, name="bank_layout"),
+    path("bank/layouts/<int:mapping_id>/delete/", banking.bank_layout_delete, name="bank_layout_delete"),
     path("bank/lines/<int:line_id>/", banking.bank_line, name="bank_line"),
     path("bank/suggestions/accept/", banking.bank_suggestions_accept, name="bank_suggestions_accept"),
     path("bank/suggestions/<int:suggestion_id>/accept/", banking.bank_suggestion_accept, name="bank_accept"),

@@ -21,6 +21,12 @@ class Unreadable(ValueError):
     """The bytes are not a statement of the format the parser reads."""
 
 
+class LayoutUnknown(Unreadable):
+    """A CSV export whose columns tact cannot tell apart (no known header, no booking date or
+    amount, dates in no known format), or that the saved layout chosen does not fit: a layout
+    saved for it would read it."""
+
+
 @dataclass
 class ParsedLine:
     booked_on: date

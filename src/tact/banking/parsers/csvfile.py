@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from .base import ParsedLine, ParsedStatement, Unreadable, amount_parse, iban_clean
+from .base import LayoutUnknown, ParsedLine, ParsedStatement, Unreadable, amount_parse, iban_clean
 
 FIELDS = ("booked_on", "value_on", "amount", "credit", "debit", "currency", "counterparty_name",
           "counterparty_iban", "counterparty_bic", "remittance", "structured_reference", "end_to_end_id",
@@ -49,6 +51,9 @@ HEADERS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 DATE_FORMATS = ("%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%Y%m%d", "%m/%d/%Y")
 MAX_ROWS = 200_000
+HEADER_WITHIN = 30  # the table's header is among the first rows (account facts may stand above it)
+SAMPLE_ROWS = 5
+SAMPLE_CELL = 200  # a sample's cells are shown, not read: a long text is cut
 
 
 def _norm(header: str) -> str:
@@ -61,10 +66,12 @@ def _columns(headers: list[str], mapping: Mapping[str, str] | None) -> dict[str,
     if mapping:
         for our, theirs in mapping.items():
             if our not in FIELDS:
-                raise Unreadable(f"the mapping names an unknown field {our!r}; fields: {', '.join(FIELDS)}.")
+                raise LayoutUnknown(
+                    f"the mapping names an unknown field {our!r}; fields: {', '.join(FIELDS)}."
+                )
             index = position.get(_norm(theirs))
             if index is None:
-                raise Unreadable(f"the mapping's column {theirs!r} ({our}) is not in the file's header.")
+                raise LayoutUnknown(f"the mapping's column {theirs!r} ({our}) is not in the file's header.")
             found[our] = index
         return found
     for our, names in HEADERS.items():
@@ -86,7 +93,9 @@ def _date_format(values: list[str], given: str | None) -> str:
             continue
         return fmt
     sample = values[0] if values else ""
-    raise Unreadable(f"the dates (like {sample!r}) are in no known format; save a mapping with date_format.")
+    raise LayoutUnknown(
+        f"the dates (like {sample!r}) are in no known format; save a mapping with date_format."
+    )
 
 
 def _decimal_mark(values: list[str], given: str | None) -> str:
@@ -122,9 +131,9 @@ def parse(text: str, *, mapping: Mapping[str, str] | None = None, options: Mappi
     except csv.Error as exc:
         raise Unreadable(f"the CSV cannot be read ({exc}).") from exc
     # Some banks put account facts above the table: the header is the first row naming a date and an amount.
-    start = next((i for i, row in enumerate(rows[:30]) if _has_table_header(row, mapping)), None)
+    start = next((i for i, row in enumerate(rows[:HEADER_WITHIN]) if _has_table_header(row, mapping)), None)
     if start is None:
-        raise Unreadable(
+        raise LayoutUnknown(
             "no header with a booking date and an amount was found; save a column mapping for this layout."
         )
     for row in rows[:start]:  # "Auftragskonto;DE89 3704 …" above the table names the account
@@ -137,7 +146,7 @@ def parse(text: str, *, mapping: Mapping[str, str] | None = None, options: Mappi
     if "booked_on" not in columns or not (
         {"amount"} <= columns.keys() or {"credit", "debit"} <= columns.keys()
     ):
-        raise Unreadable("the file needs a booking date and an amount column; save a column mapping.")
+        raise LayoutUnknown("the file needs a booking date and an amount column; save a column mapping.")
 
     def cell(row: list[str], key: str) -> str:
         index = columns.get(key)
@@ -218,3 +227,94 @@ def _line(row, cell, *, number: int, date_format: str, decimal: str, currency: s
         end_to_end_id=cell(row, "end_to_end_id")[:35],
         bank_reference=cell(row, "bank_reference")[:100],
     )
+
+
+@dataclass(frozen=True)
+class Sample:
+    """The head of a CSV export as the layout screen shows it, and what tact makes of it."""
+
+    delimiter: str
+    line: int  # the header's line in the file, from 1
+    headers: list[str]
+    rows: list[list[str]]  # the first lines below the header (blank lines left out)
+    recognised: dict[str, str]  # our field -> the header that holds it, by name or by ``columns``
+    decimal: str  # the decimal mark of the amounts, "" when the sample shows none
+    date_format: str  # the first of DATE_FORMATS that reads a date column, "" when none does
+
+
+def sample(text: str, *, columns: Mapping[str, str] | None = None, rows: int = SAMPLE_ROWS) -> Sample:
+    """Read the header and the first ``rows`` lines of a CSV export, delimiter sniffed as ``parse``
+    does. The header is the row a saved layout's ``columns`` name (editing a layout), else the
+    first row of known headers, else the first of the widest rows: the lines above a table
+    (account, period) have fewer cells than the table. Raises Unreadable."""
+    text = text.lstrip("\ufeff")
+    delimiter = _delimiter(text, None)
+    try:
+        head = list(
+            itertools.islice(csv.reader(io.StringIO(text), delimiter=delimiter), HEADER_WITHIN + rows)
+        )
+    except csv.Error as exc:
+        raise Unreadable(f"the CSV cannot be read ({exc}).") from exc
+    top = head[:HEADER_WITHIN]
+    start = next((i for i, row in enumerate(top) if columns and _has_table_header(row, columns)), None)
+    by_layout = start is not None
+    if start is None:
+        start = next((i for i, row in enumerate(top) if _has_table_header(row, None)), None)
+    if start is None:
+        widest = max(_filled(row) for row in top)
+        if widest < 2:
+            raise Unreadable("no line has two or more columns; this is not a CSV export.")
+        start = next(i for i, row in enumerate(top) if _filled(row) == widest)
+    headers = [cell.strip() for cell in head[start]]
+    body = [
+        [cell.strip()[:SAMPLE_CELL] for cell in row]
+        for row in head[start + 1 :]
+        if any(c.strip() for c in row)
+    ]
+    body = body[:rows]
+    if by_layout:
+        named = {_norm(h): h for h in headers if h}
+        recognised = {our: named[_norm(theirs)] for our, theirs in (columns or {}).items()
+                      if our in FIELDS and _norm(theirs) in named}  # fmt: skip
+    else:
+        recognised = {our: headers[index] for our, index in _columns(headers, None).items()}
+    index = {h: i for i, h in enumerate(headers)}
+
+    def values(header: str) -> list[str]:
+        return [row[index[header]] for row in body if index[header] < len(row) and row[index[header]]]
+
+    if "booked_on" in recognised:
+        date_format = _date_format_guess(values(recognised["booked_on"]))
+    else:
+        date_format = next((f for f in (_date_format_guess(values(h)) for h in headers if h) if f), "")
+    money = [v for key in ("amount", "credit", "debit") if key in recognised for v in values(recognised[key])]
+    if not money:  # no amount column known: any cell written like an amount, dates aside
+        money = [v for row in body for v in row if _AMOUNT.fullmatch(v) and not _is_date(v, date_format)]
+    marked = [v for v in money if _AMOUNT_MARK.search(v)]
+    return Sample(delimiter=delimiter, line=start + 1, headers=headers, rows=body, recognised=recognised,
+                  decimal=_decimal_mark(marked, None) if marked else "", date_format=date_format)  # fmt: skip
+
+
+_AMOUNT = re.compile(r"[+-]?[\d.,' ]*\d-?")
+_AMOUNT_MARK = re.compile(r"[.,]\d{1,2}-?$")
+
+
+def _filled(row: list[str]) -> int:
+    return sum(1 for cell in row if cell.strip())
+
+
+def _date_format_guess(values: list[str]) -> str:
+    try:
+        return _date_format(values, None) if values else ""
+    except Unreadable:
+        return ""
+
+
+def _is_date(value: str, date_format: str) -> bool:
+    if not date_format:
+        return False
+    try:
+        datetime.strptime(value, date_format)  # noqa: DTZ007 - a date
+    except ValueError:
+        return False
+    return True

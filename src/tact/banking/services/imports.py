@@ -35,7 +35,7 @@ from tact.ledger.services import (
 from tact.tenancy.models import Creditor
 
 from .. import conf, hooks
-from ..errors import InvalidSplit, StatementRefused
+from ..errors import StatementRefused
 from ..matching import PAID_TWICE_AFTER, Line, Match, Matcher, text_keys
 from ..models import (
     BankTransaction,
@@ -56,6 +56,7 @@ from ..selectors import (
     payment_of_line,
     portfolio_load,
 )
+from .layouts import csv_mapping_for
 
 ZERO = Decimal("0")
 LEARN_FROM = {"reference", "invoice_number"}  # sure rules whose payer IBAN tact keeps
@@ -112,49 +113,6 @@ def _check(*, creditor: Creditor, statements: Sequence[ParsedStatement], filenam
             )
 
 
-def csv_mapping_for(*, name: str | None) -> CsvMapping | None:
-    if name:
-        return CsvMapping.objects.filter(name=name).first()
-    return CsvMapping.objects.filter(is_default=True).first()
-
-
-@transaction.atomic
-def csv_mapping_save(
-    *,
-    creditor: Creditor,
-    name: str,
-    columns: dict[str, str],
-    options: dict[str, str],
-    is_default: bool,
-    by: Any,
-) -> CsvMapping:
-    """Save (or replace) a named layout of the creditor's bank CSV exports."""
-    from ..parsers.csvfile import FIELDS
-
-    name = name.strip()
-    if not name:
-        raise InvalidSplit(problem="name: a mapping needs a name.")
-    unknown = sorted(set(columns) - set(FIELDS))
-    if unknown:
-        raise InvalidSplit(
-            problem=f"columns: unknown field(s) {', '.join(unknown)}; fields: {', '.join(FIELDS)}."
-        )
-    if "booked_on" not in columns or not (
-        {"amount"} <= columns.keys() or {"credit", "debit"} <= columns.keys()
-    ):
-        raise InvalidSplit(problem="columns: a mapping names booked_on and amount (or credit and debit).")
-    if is_default:
-        CsvMapping.objects.filter(is_default=True).exclude(name=name).update(is_default=False)
-    mapping, _ = CsvMapping.objects.update_or_create(
-        creditor=creditor,
-        name=name,
-        defaults={"columns": columns, "options": options, "is_default": is_default},
-    )
-    audit_record(creditor=creditor, actor=by, action="bank_csv_mapping_saved", subject=mapping,
-                 after={"columns": columns, "options": options, "is_default": is_default})  # fmt: skip
-    return mapping
-
-
 def statement_import(
     *,
     creditor: Creditor,
@@ -162,6 +120,7 @@ def statement_import(
     filename: str,
     by: Any,
     mapping: CsvMapping | None = None,
+    use_default: bool = True,
     auto_confidence: int | None = None,
     max_bytes: int | None = None,
 ) -> ImportSummary:
@@ -171,9 +130,12 @@ def statement_import(
     (another account, another currency); then nothing is written. Example: a camt.053 with
     4 lines, one seen before → {"statements": 1, "transactions": 3, ..., "duplicates": 1}.
     ``max_bytes`` overrides the size limit of the settings (the benchmark's 40 MB file).
+    A CSV is read with ``mapping``, else with the creditor's default layout, unless
+    ``use_default`` is off (the upload page, where "recognise the columns" is a choice).
     """
     with gc_paused():  # a large statement: millions of objects that live to the end
-        mapping = mapping or csv_mapping_for(name=None)
+        if mapping is None and use_default:
+            mapping = csv_mapping_for(name=None)
         parsed = statements_read(
             data,
             filename=filename,
