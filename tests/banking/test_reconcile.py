@@ -170,3 +170,28 @@ def test_the_reconciliation_screen_shows_a_page_of_lines_at_a_time(ledger, clien
 
     assert first.count("data-line=") == 100 and 'rel="next"' in first
     assert second.count("data-line=") == 31 and 'rel="prev"' in second
+
+
+def test_the_reconciliation_screen_accounts_for_every_line_of_the_import(ledger, client):
+    """What the import reported adds up on the screen: the payments going out, which the
+    import counts as unmatched, are named apart from the lines waiting for a person."""
+    creditor = ledger.kiosk.creditor
+    rent = (
+        '<Ntry><Amt Ccy="EUR">950.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts>'
+        "<BookgDt><Dt>2025-11-05</Dt></BookgDt><AcctSvcrRef>RENT-11</AcctSvcrRef><NtryDtls><TxDtls>"
+        "<RltdPties><Cdtr><Nm>Hafen Immobilien KG</Nm></Cdtr></RltdPties><RmtInf><Ustrd>Miete</Ustrd></RmtInf>"
+        "</TxDtls></NtryDtls></Ntry>"
+    )
+    data = statement_of("1.00", "Spende").replace(b"</Stmt>", rent.encode() + b"</Stmt>")
+    summary = statement_import(creditor=creditor, data=data, filename="mixed.xml", by=None)
+    user = UserFactory()
+    MembershipFactory(user=user, creditor=creditor, role="credit_manager")
+    client.force_login(user)
+
+    page = client.get(reverse("workbench:bank_reconcile")).content.decode()
+
+    header = (
+        f"{summary.suggested} suggested, {summary.unmatched - 1} unmatched, {summary.matched} booked. "
+        "1 payment going out is left aside."
+    )
+    assert summary.transactions == 2 and header in " ".join(page.split())
