@@ -18,3 +18,6 @@ def test_bench_matching_imports_every_line_and_reports_the_rate(db, capsys):
     assert figures["lines_per_second"] > 0
     assert figures["python_cpu_seconds"] > 0
     assert "database_cpu_seconds" in figures  # null unless PostgreSQL runs on this machine
+    phases = figures["phases_seconds"]
+    assert list(phases) == ["read", "store", "match", "book", "write", "commit"]
+    assert sum(phases.values()) <= figures["seconds"] + 0.01  # the phases are parts of the import

@@ -10,6 +10,7 @@ in the legal order, the named items first) and leaves the unsure ones as suggest
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -74,6 +75,9 @@ class ImportSummary:
     unmatched: int = 0
     duplicates: int = 0
     statement_ids: list[int] = field(default_factory=list)
+    # Wall seconds of each phase (read, store, match, book, write, commit): not part of the
+    # contract below; `tact bench matching` prints them.
+    phases: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, int]:
         """The contract of ``tact bank import --json``, the upload page and the API."""
@@ -133,6 +137,8 @@ def statement_import(
     A CSV is read with ``mapping``, else with the creditor's default layout, unless
     ``use_default`` is off (the upload page, where "recognise the columns" is a choice).
     """
+    phases: dict[str, float] = {}
+    clock = PhaseClock(phases)
     with gc_paused():  # a large statement: millions of objects that live to the end
         if mapping is None and use_default:
             mapping = csv_mapping_for(name=None)
@@ -147,13 +153,30 @@ def statement_import(
         )
         _check(creditor=creditor, statements=parsed, filename=filename)
         digest = hashlib.sha256(data).hexdigest()
+        clock.lap("read")
         with transaction.atomic():
             summary, lines = _store(creditor=creditor, parsed=parsed, filename=filename, digest=digest, by=by)
             first = Statement.objects.get(pk=summary.statement_ids[0]) if summary.statement_ids else None
+            clock.lap("store")
             counts = lines_match(creditor=creditor, lines=lines, by=by, auto_confidence=auto_confidence,
-                                 statement=first)  # fmt: skip
+                                 statement=first, clock=clock)  # fmt: skip
+        clock.lap("commit")  # the foreign keys of the new rows are checked here
     summary.matched, summary.suggested, summary.unmatched = counts
+    summary.phases = phases
     return summary
+
+
+class PhaseClock:
+    """Adds up the wall time of an import's phases into ``phases``: ``lap(name)`` books the
+    time since the last lap to ``name``."""
+
+    def __init__(self, phases: dict[str, float]) -> None:
+        self.phases, self.last = phases, time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.phases[name] = round(self.phases.get(name, 0.0) + now - self.last, 3)
+        self.last = now
 
 
 @dataclass(slots=True, eq=False)
@@ -280,6 +303,7 @@ def lines_match(
     by: Any,
     auto_confidence: int | None = None,
     statement: Statement | None = None,
+    clock: PhaseClock | None = None,
 ) -> tuple[int, int, int]:
     """Match bank lines, book the sure ones, suggest the others. Returns (matched, suggested, unmatched).
 
@@ -300,10 +324,13 @@ def lines_match(
     read = [(t, _line_of(t)) for t in credits]
     decisions = [(t, matcher.match(line)) for t, line in read]
     decisions = _paid_twice(matcher=matcher, read=read, decisions=decisions, currency=creditor.currency)
+    lap = clock.lap if clock is not None else (lambda name: None)
+    lap("match")
     sure = [(t, m) for t, m in decisions if m.debtor_id is not None and m.confidence >= threshold]
     unsure = [(t, m) for t, m in decisions if m.debtor_id is not None and m.confidence < threshold]
     none = [(t, m) for t, m in decisions if m.debtor_id is None]
     _book(creditor=creditor, sure=sure, by=by, statement=statement, portfolio=portfolio)
+    lap("book")
     for line, match in unsure:
         line.status, line.debtor_id, line.rule = LineStatus.SUGGESTED, match.debtor_id, match.rule
         line.confidence, line.facts = match.confidence, match.facts
@@ -314,6 +341,7 @@ def lines_match(
         line.status, line.rule, line.facts = LineStatus.UNMATCHED, "none", match.facts
     _persist(lines)
     _suggestions_insert(creditor=creditor, unsure=unsure, portfolio=portfolio)
+    lap("write")
     matched = len(sure) + returned
     return matched, len(unsure), len(lines) - matched - len(unsure)
 
