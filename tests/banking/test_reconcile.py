@@ -195,3 +195,26 @@ def test_the_reconciliation_screen_accounts_for_every_line_of_the_import(ledger,
         "1 payment going out is left aside."
     )
     assert summary.transactions == 2 and header in " ".join(page.split())
+
+
+def test_the_upload_page_lists_each_statement_with_what_became_of_its_lines(imported, client):
+    from tact.banking.selectors import statements_recent
+
+    creditor = BankTransaction.objects.first().creditor
+    user = UserFactory()
+    MembershipFactory(user=user, creditor=creditor, role="credit_manager")
+    client.force_login(user)
+    (statement,) = statements_recent()
+    outcome = {status: BankTransaction.objects.filter(status=status).count() for status in LineStatus.values}
+
+    page = " ".join(client.get(reverse("workbench:bank_upload")).content.decode().split())
+
+    assert statement.lines == sum(outcome.values()) > 0
+    assert (statement.booked, statement.suggested, statement.unmatched) == (
+        outcome["matched"],
+        outcome["suggested"],
+        outcome["unmatched"],
+    )
+    row = f'<td class="num">{statement.lines}</td><td class="num">{statement.booked}</td>'
+    assert row in page
+    assert statement.suggested and f'?status=suggested">{statement.suggested}</a>' in page

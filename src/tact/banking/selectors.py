@@ -15,7 +15,15 @@ from tact.core.bulk import text_array
 from tact.ledger.allocation import open_items_locked
 from tact.ledger.models import Allocation, Debtor, Invoice, InvoiceKind, Payment
 
-from .models import BankTransaction, CsvMapping, LineStatus, PayerAccount, Suggestion, SuggestionStatus
+from .models import (
+    BankTransaction,
+    CsvMapping,
+    LineStatus,
+    PayerAccount,
+    Statement,
+    Suggestion,
+    SuggestionStatus,
+)
 from .parsers import Sample, csv_sample_read, csvfile
 
 ZERO = Decimal("0")
@@ -201,6 +209,19 @@ def reconciliation_lines(*, status: str | None = None) -> QuerySet[BankTransacti
         )
         .order_by("-booked_on", "-id")
     )
+
+
+def statements_recent(*, limit: int = 20) -> QuerySet[Statement]:
+    """The latest statements imported, each with the count of its lines by outcome (``lines``,
+    ``booked``, ``suggested``, ``unmatched``): one query."""
+    by_status = {
+        name: Count("transactions", filter=Q(transactions__status=status))
+        for name, status in (("booked", LineStatus.MATCHED), ("suggested", LineStatus.SUGGESTED),
+                             ("unmatched", LineStatus.UNMATCHED))
+    }  # fmt: skip
+    return Statement.objects.annotate(lines=Count("transactions"), **by_status).order_by(
+        "-created_at", "-id"
+    )[:limit]
 
 
 def reconciliation_counts() -> dict[str, int]:

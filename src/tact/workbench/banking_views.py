@@ -23,7 +23,6 @@ from tact.banking.models import (
     BankTransaction,
     CsvMapping,
     LineStatus,
-    Statement,
     Suggestion,
     SuggestionStatus,
 )
@@ -74,7 +73,7 @@ def bank_upload(request: HttpRequest) -> HttpResponse:
                 ) % summary.as_dict())  # fmt: skip
                 return redirect("workbench:bank_reconcile")
         status = 400
-    statements = Statement.objects.order_by("-created_at", "-id")[:20]
+    statements = bank_selectors.statements_recent()
     return render(request, "workbench/banking/upload.html",
                   {"form": form, "statements": statements, "layout_needed": layout_needed},
                   status=status)  # fmt: skip
