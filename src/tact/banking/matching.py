@@ -212,7 +212,7 @@ class _Index:
 class Line:
     """What matching needs of a bank line."""
 
-    id: int
+    id: int | None  # None for a line of an import, matched before it is stored
     amount: Decimal
     currency: str
     name: str
