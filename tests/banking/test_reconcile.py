@@ -217,4 +217,29 @@ def test_the_upload_page_lists_each_statement_with_what_became_of_its_lines(impo
     )
     row = f'<td class="num">{statement.lines}</td><td class="num">{statement.booked}</td>'
     assert row in page
-    assert statement.suggested and f'?status=suggested">{statement.suggested}</a>' in page
+    assert (
+        statement.suggested
+        and f'statement={statement.pk}&amp;status=suggested">{statement.suggested}</a>' in page
+    )
+
+
+def test_the_reconciliation_screen_shows_the_lines_of_one_statement_on_request(ledger, client):
+    creditor = ledger.kiosk.creditor
+    first = statement_import(
+        creditor=creditor, data=statement_of("1.00", "Spende Mai"), filename="may.xml", by=None
+    )
+    second = statement_of("2.00", "Spende Juni")
+    statement_import(creditor=creditor, data=second, filename="june.xml", by=None)
+    user = UserFactory()
+    MembershipFactory(user=user, creditor=creditor, role="credit_manager")
+    client.force_login(user)
+    url = reverse("workbench:bank_reconcile")
+
+    everything = client.get(url).content.decode()
+    of_may = client.get(f"{url}?statement={first.statement_ids[0]}").content.decode()
+    unknown = client.get(f"{url}?statement=x").content.decode()
+
+    assert "Spende Mai" in everything and "Spende Juni" in everything
+    assert "Spende Mai" in of_may and "Spende Juni" not in of_may
+    assert "Showing the lines of may.xml" in of_may
+    assert "Spende Juni" in unknown and "Showing the lines of" not in unknown

@@ -194,12 +194,17 @@ def last_payment_of_items(*, invoice_ids: list[int], amount: Decimal) -> Payment
     return allocation.payment if allocation else None
 
 
-def reconciliation_lines(*, status: str | None = None) -> QuerySet[BankTransaction]:
-    """Lines a person should look at (unmatched and suggested), each with its open suggestions."""
+def reconciliation_lines(
+    *, status: str | None = None, statement_id: int | None = None
+) -> QuerySet[BankTransaction]:
+    """Lines a person should look at (unmatched and suggested), each with its open suggestions;
+    of one statement when ``statement_id`` is given."""
     statuses = [status] if status else [LineStatus.UNMATCHED, LineStatus.SUGGESTED]
+    lines = BankTransaction.objects.filter(status__in=statuses)
+    if statement_id is not None:
+        lines = lines.filter(statement_id=statement_id)
     return (
-        BankTransaction.objects.filter(status__in=statuses)
-        .select_related("statement", "debtor")
+        lines.select_related("statement", "debtor")
         .prefetch_related(
             Prefetch(
                 "suggestions",

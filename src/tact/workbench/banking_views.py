@@ -23,6 +23,7 @@ from tact.banking.models import (
     BankTransaction,
     CsvMapping,
     LineStatus,
+    Statement,
     Suggestion,
     SuggestionStatus,
 )
@@ -95,13 +96,17 @@ def bank_reconcile(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status") or None
     if status not in (None, LineStatus.UNMATCHED, LineStatus.SUGGESTED):
         status = None
-    # A statement of thousands of lines leaves hundreds to look at: a page at a time.
-    page = Paginator(bank_selectors.reconciliation_lines(status=status), RECONCILE_PER_PAGE).get_page(
-        request.GET.get("page", 1)
+    # The lines of one statement (the upload page links there), else of all of them.
+    wanted = request.GET.get("statement", "")
+    statement = Statement.objects.filter(pk=int(wanted)).first() if wanted.isdigit() else None
+    lines = bank_selectors.reconciliation_lines(
+        status=status, statement_id=statement.pk if statement else None
     )
+    # A statement of thousands of lines leaves hundreds to look at: a page at a time.
+    page = Paginator(lines, RECONCILE_PER_PAGE).get_page(request.GET.get("page", 1))
     lines = _rows(list(page))
     context = {"lines": lines, "page": page, "counts": bank_selectors.reconciliation_counts(),
-               "status": status or "",
+               "status": status or "", "statement": statement,
                "suggested": [t for t in lines if t.status == LineStatus.SUGGESTED],
                "unmatched": [t for t in lines if t.status == LineStatus.UNMATCHED]}  # fmt: skip
     return render(request, "workbench/banking/reconcile.html", context)
