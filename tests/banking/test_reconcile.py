@@ -243,3 +243,5 @@ def test_the_reconciliation_screen_shows_the_lines_of_one_statement_on_request(l
     assert "Spende Mai" in of_may and "Spende Juni" not in of_may
     assert "Showing the lines of may.xml" in of_may
     assert "Spende Juni" in unknown and "Showing the lines of" not in unknown
+    only_unmatched = client.get(f"{url}?status=unmatched").content.decode()
+    assert 'id="suggested"' not in only_unmatched and 'id="unmatched"' in only_unmatched
