@@ -16,11 +16,11 @@ matches, which lines wait as suggestions, which stay unmatched.
 from __future__ import annotations
 
 import random
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 from xml.sax.saxutils import escape
 
 from tact.ledger.models import Allocation, Debtor, Invoice, InvoiceKind
@@ -92,23 +92,27 @@ def demo_bank_statement(
     wanted = {kind: round(share * transactions) for kind, share in MIX.items()}
     plan = StatementPlan(data=b"", counts=counts)
     entries: list[str] = []
+    moved: list[Decimal] = []  # each entry's signed amount, for the closing balance
+
+    def add(amount: Decimal, *facts: Any, **more: Any) -> None:
+        entries.append(_entry(len(entries), amount, *facts, **more))
+        moved.append(amount)
+
     ibans = {pk: _iban(rng, debtors[pk].country) for pk in order}
     returns = _returns(creditor=creditor, today=today, count=wanted["returned_direct_debit"])
     for number, amount, debtor_id in returns:
         debtor = debtors.get(debtor_id) or Debtor.objects.get(pk=debtor_id)
-        entries.append(_entry(len(entries), -amount, debtor.name, ibans.get(debtor_id, ""), f"Lastschrift {number}",
-                              "", today, return_reason="MD06"))  # fmt: skip
+        add(-amount, debtor.name, ibans.get(debtor_id, ""), f"Lastschrift {number}", "", today,
+            return_reason="MD06")  # fmt: skip
         counts["returned_direct_debit"] += 1
         plan.returned.append(number)
     for _ in range(wanted["unknown_payer"]):
         amount = Decimal(rng.randrange(1500, 50_000)) / 100
-        entries.append(_entry(len(entries), amount, rng.choice(_UNKNOWN), _iban(rng, "DE"), "Spende Sommerfest",
-                              "", today))  # fmt: skip
+        add(amount, rng.choice(_UNKNOWN), _iban(rng, "DE"), "Spende Sommerfest", "", today)
         counts["unknown_payer"] += 1
     for _ in range(wanted["outgoing"]):
         amount = Decimal(rng.randrange(5000, 250_000)) / 100
-        entries.append(_entry(len(entries), -amount, "Hafen Immobilien KG", _iban(rng, "DE"), "Miete Lager",
-                              "", today))  # fmt: skip
+        add(-amount, "Hafen Immobilien KG", _iban(rng, "DE"), "Miete Lager", "", today)
         counts["outgoing"] += 1
     paying = max(0, transactions - len(entries))
     kinds = [
@@ -140,42 +144,34 @@ def demo_bank_statement(
         if kind == "reference":
             total = sum((i.open_amount for i in open_items), Decimal(0))
             ref = structured_reference(country=debtor.country, debtor_id=debtor_id).compact
-            entries.append(_entry(len(entries), total, debtor.name, iban, "", ref, today))
+            add(total, debtor.name, iban, "", ref, today)
             plan.paid_in_full.extend(i.number for i in open_items)
         elif kind == "invoice_number":
             item = open_items[0]
             shown = rng.choice([item.number, item.number.replace("-", " "), item.number.replace("-0", "-")])
-            entries.append(_entry(len(entries), item.open_amount, debtor.name, iban,
-                                  rng.choice(_TEXTS).format(shown), "", today))  # fmt: skip
+            add(item.open_amount, debtor.name, iban, rng.choice(_TEXTS).format(shown), "", today)
             plan.paid_in_full.append(item.number)
         elif kind == "three_invoices":
             three = open_items[:3]
             amount = sum((i.open_amount for i in three), Decimal(0))
             text = "Sammelzahlung " + ", ".join(i.number for i in three)
-            entries.append(_entry(len(entries), amount, debtor.name, iban, text, "", today))
+            add(amount, debtor.name, iban, text, "", today)
             plan.paid_in_full.extend(i.number for i in three)
         elif kind == "partial":
             item = open_items[0]
             amount = (item.open_amount / 2).quantize(Decimal("0.01"))
-            entries.append(_entry(len(entries), amount, debtor.name, iban, f"Teilzahlung {item.number}", "",
-                                  today))  # fmt: skip
+            add(amount, debtor.name, iban, f"Teilzahlung {item.number}", "", today)
             plan.suggested.append(item.number)
         else:  # name_only: the exact amount of the one open item, no reference at all
             item = open_items[0]
-            entries.append(_entry(len(entries), item.open_amount, debtor.name, "", "Zahlung", "", today))
+            add(item.open_amount, debtor.name, "", "Zahlung", "", today)
             plan.suggested.append(item.number)
         counts[kind] += 1
     rng.shuffle(entries)
     # The balances a bank prints around the day's lines: the opening one made up, the closing
     # one that plus the lines (the upload page shows the period and the closing balance).
     opening = Decimal(rng.randrange(2_500_000, 9_000_000)) / 100
-    closing = opening + sum(
-        (
-            Decimal(value) * (1 if sign == "CRDT" else -1)
-            for value, sign in _AMOUNTS.findall("".join(entries))
-        ),
-        Decimal(0),
-    )
+    closing = opening + sum(moved, Decimal(0))
     head = (
         f'<?xml version="1.0" encoding="UTF-8"?><Document xmlns="{NAMESPACE}"><BkToCstmrStmt>'
         f"<GrpHdr><MsgId>DEMO-{today:%Y%m%d}-{seed}</MsgId><CreDtTm>{today}T06:00:00</CreDtTm></GrpHdr>"
@@ -188,9 +184,6 @@ def demo_bank_statement(
     )
     plan.data = (head + "\n".join(entries) + "</Stmt></BkToCstmrStmt></Document>\n").encode()
     return plan
-
-
-_AMOUNTS = re.compile(r'<Amt Ccy="[A-Z]{3}">([0-9.]+)</Amt><CdtDbtInd>(CRDT|DBIT)</CdtDbtInd>')
 
 
 def _balance(code: str, amount: Decimal, currency: str, day: date) -> str:
