@@ -213,7 +213,8 @@ def test_an_import_of_more_lines_takes_no_more_queries(in_scope, other_creditor)
             q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "ledger_invoice"')
         ]
         assert len(reads) == 1  # the open items: read (and locked) once, for matching and booking
-        assert "FOR UPDATE" in reads[0]
+        if connection.features.has_select_for_update:  # SQLite locks the whole file instead
+            assert "FOR UPDATE" in reads[0]
 
     assert queries[0] == queries[1]  # set-based: 36 lines cost the queries of 4
     assert Invoice.objects.filter(pk__in=[i.pk for i in invoices], open_amount=0).count() == 40

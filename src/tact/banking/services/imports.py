@@ -324,13 +324,13 @@ def lines_match(
     read = [(t, _line_of(t)) for t in credits]
     decisions = [(t, matcher.match(line)) for t, line in read]
     decisions = _paid_twice(matcher=matcher, read=read, decisions=decisions, currency=creditor.currency)
-    lap = clock.lap if clock is not None else (lambda name: None)
-    lap("match")
+    clock = clock or PhaseClock({})
+    clock.lap("match")
     sure = [(t, m) for t, m in decisions if m.debtor_id is not None and m.confidence >= threshold]
     unsure = [(t, m) for t, m in decisions if m.debtor_id is not None and m.confidence < threshold]
     none = [(t, m) for t, m in decisions if m.debtor_id is None]
     _book(creditor=creditor, sure=sure, by=by, statement=statement, portfolio=portfolio)
-    lap("book")
+    clock.lap("book")
     for line, match in unsure:
         line.status, line.debtor_id, line.rule = LineStatus.SUGGESTED, match.debtor_id, match.rule
         line.confidence, line.facts = match.confidence, match.facts
@@ -341,7 +341,7 @@ def lines_match(
         line.status, line.rule, line.facts = LineStatus.UNMATCHED, "none", match.facts
     _persist(lines)
     _suggestions_insert(creditor=creditor, unsure=unsure, portfolio=portfolio)
-    lap("write")
+    clock.lap("write")
     matched = len(sure) + returned
     return matched, len(unsure), len(lines) - matched - len(unsure)
 
