@@ -238,6 +238,7 @@ def test_the_reconciliation_screen_shows_the_lines_of_one_statement_on_request(l
     everything = client.get(url).content.decode()
     of_may = client.get(f"{url}?statement={first.statement_ids[0]}").content.decode()
     unknown = client.get(f"{url}?statement=x").content.decode()
+    assert client.get(f"{url}?statement={'9' * 30}").status_code == 200  # beyond any id: all lines
 
     assert "Spende Mai" in everything and "Spende Juni" in everything
     assert "Spende Mai" in of_may and "Spende Juni" not in of_may
